@@ -1,0 +1,66 @@
+# Whirlwind: every command the README and CI use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INI ?= development.ini
+PG_URL_BASE ?= postgresql+psycopg://postgres@127.0.0.1:5432
+PG_TEST_DB ?= whirlwind_test_$(shell echo $$$$)
+
+.PHONY: run install test test-sqlite test-postgres browser-deps lint format initdb demo serve clean bench
+
+$(BIN)/whirlwind: setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip 'setuptools<81' wheel
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	touch $(BIN)/whirlwind
+
+install: $(BIN)/whirlwind
+
+var:
+	mkdir -p var
+
+initdb: install var
+	$(BIN)/whirlwind initdb $(INI)
+
+demo: initdb
+	$(BIN)/whirlwind demo $(INI)
+
+## run: install, migrate, load demo data once, start the indexer and serve on :6543
+run: demo
+	$(BIN)/python -m whirlwind.serve $(INI)
+
+## browser-deps: Debian's chromium for the browser journeys (Playwright uses it, no download)
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)) \
+	      || echo "WARNING: could not install chromium; browser journeys will be skipped with a message"; \
+	  else echo "WARNING: /usr/bin/chromium missing and cannot apt-get; browser journeys will be skipped"; fi; \
+	fi
+
+## test: the whole suite on SQLite, then on PostgreSQL when 127.0.0.1:5432 answers
+test: install browser-deps test-sqlite test-postgres
+
+test-sqlite: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=postgres', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "== PostgreSQL reachable: running the suite on $(PG_TEST_DB)"; \
+	  $(BIN)/python -m whirlwind.testing.pgdb create $(PG_URL_BASE)/$(PG_TEST_DB) && \
+	  WHIRLWIND_TEST_DB_URL=$(PG_URL_BASE)/$(PG_TEST_DB) $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	  status=$$?; \
+	  $(BIN)/python -m whirlwind.testing.pgdb drop $(PG_URL_BASE)/$(PG_TEST_DB); \
+	  exit $$status; \
+	else echo "== PostgreSQL not reachable on 127.0.0.1:5432: PostgreSQL run skipped"; fi
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks alembic
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: install
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+clean:
+	rm -rf var .pytest_cache

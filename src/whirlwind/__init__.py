@@ -1,0 +1,39 @@
+"""Whirlwind (红色旋风): grassroots supervision and micro-corruption case tracker."""
+
+from pyramid.config import Configurator
+
+from whirlwind.settings import load_settings
+
+# Every subsystem, in one readable list. An area's includeme adds its routes and views.
+AREAS = (
+    "whirlwind.orgs",
+    "whirlwind.accounts",
+    "whirlwind.reference",
+    "whirlwind.attachments",
+    "whirlwind.ledger",
+    "whirlwind.targets",
+    "whirlwind.audits",
+    "whirlwind.disclosure",
+    "whirlwind.cases",
+    "whirlwind.search",
+    "whirlwind.reports",
+    "whirlwind.api",
+)
+
+
+def make_config(settings) -> Configurator:
+    settings = load_settings(settings)
+    config = Configurator(settings=settings)
+    config.include("whirlwind.db")
+    config.include("whirlwind.security")
+    config.include("whirlwind.web")
+    for area in AREAS:
+        config.include(area)
+    return config
+
+
+def main(global_config, **settings):
+    """Build the WSGI application (paste.app_factory)."""
+    config = make_config(settings)
+    config.scan("whirlwind", ignore=["whirlwind.tests"])
+    return config.make_wsgi_app()

@@ -1,0 +1,5 @@
+"""JSON API (/api/v1)."""
+
+
+def includeme(config):
+    pass

@@ -1,0 +1,264 @@
+"""The append-only, hash-chained change log (变更记录).
+
+Every insert, update or delete of a model marked ``__tracked__ = True`` appends one row per
+record in the same flush (so in the same transaction), with who, when and the field-level
+old → new values. Rows are chained: each stores the hash of its own content and of the row
+before it, and ``change_log_head`` holds the last sequence and hash. Writers take the head
+row ``FOR UPDATE`` (PostgreSQL) or the write lock (SQLite), so the chain has one order and
+the search outbox sequence (written in the same flush, after the lock) follows commit order.
+
+``verify_chain`` walks the chain and names the first row that was altered, removed or
+inserted out of order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, Index, Integer, String, Text, event, insert, inspect, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from whirlwind.db import Base, UTCDateTime, utcnow
+
+GENESIS = "0" * 64
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+ACTION_LABELS = {"create": "创建", "update": "修改", "delete": "删除"}
+SKIPPED_FIELDS = frozenset({"version", "updated_at", "created_at"})
+
+
+class ChangeLog(Base):
+    __tablename__ = "change_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigId, unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    username: Mapped[str] = mapped_column(String(64), default="")
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int] = mapped_column(BigId)
+    org_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(60))
+    changes: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        # A record's history in chain order.
+        Index("ix_change_log_record", "record_type", "record_id", "seq"),
+        {"sqlite_autoincrement": True},
+    )
+
+    @property
+    def change_dict(self) -> dict:
+        return json.loads(self.changes or "{}")
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
+
+
+class ChangeLogHead(Base):
+    __tablename__ = "change_log_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigId, default=0)
+    hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return str(value)
+
+
+def row_hash(row: dict) -> str:
+    payload = {
+        k: row[k]
+        for k in (
+            "seq",
+            "created_at",
+            "user_id",
+            "username",
+            "record_type",
+            "record_id",
+            "org_id",
+            "action",
+            "changes",
+            "prev_hash",
+        )
+    }
+    payload["created_at"] = _jsonable(payload["created_at"])
+    data = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def set_action(obj, action: str) -> None:
+    """Name the next logged change of ``obj`` (e.g. ``"提交销号"``) instead of "update"."""
+    obj.__dict__["_changelog_action"] = action
+
+
+def _tracked(obj) -> bool:
+    return getattr(type(obj), "__tracked__", False)
+
+
+def _column_changes(obj, creating: bool) -> dict:
+    state = inspect(obj)
+    exclude = SKIPPED_FIELDS | getattr(type(obj), "__tracked_exclude__", frozenset())
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in exclude:
+            continue
+        if creating:
+            value = getattr(obj, key)
+            if value not in (None, ""):
+                changes[key] = [None, _jsonable(value)]
+            continue
+        hist = state.attrs[key].history
+        if not hist.has_changes():
+            continue
+        old = hist.deleted[0] if hist.deleted else None
+        new = hist.added[0] if hist.added else None
+        if _jsonable(old) != _jsonable(new):
+            changes[key] = [_jsonable(old), _jsonable(new)]
+    return changes
+
+
+def _search_keys(obj) -> list[tuple[str, int]]:
+    keys = getattr(obj, "search_keys", None)
+    if callable(keys):
+        return list(keys())
+    search_type = getattr(type(obj), "__search_type__", None)
+    if search_type:
+        return [(search_type, obj.id)]
+    return []
+
+
+def _actor(session: Session) -> tuple[int | None, str]:
+    actor = session.info.get("actor")
+    if actor is None:
+        return None, "system"
+    return actor
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, flush_context) -> None:
+    entries = []
+    search = []
+    for kind, objs in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
+        for obj in objs:
+            search_keys = _search_keys(obj)
+            if kind == "update" and not session.is_modified(obj, include_collections=False):
+                continue
+            search.extend((t, i, "delete" if kind == "delete" and (t, i) == (
+                getattr(type(obj), "__search_type__", None), getattr(obj, "id", None)
+            ) else "upsert") for t, i in search_keys)
+            if not _tracked(obj):
+                continue
+            changes = {} if kind == "delete" else _column_changes(obj, kind == "create")
+            action = obj.__dict__.pop("_changelog_action", None) or kind
+            if kind == "update" and not changes and action == "update":
+                continue
+            entries.append(
+                {
+                    "record_type": type(obj).record_type,
+                    "record_id": inspect(obj).identity[0] if inspect(obj).identity else obj.id,
+                    "org_id": getattr(obj, "org_id", None) if type(obj).record_type != "org" else obj.id,
+                    "action": action,
+                    "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True),
+                }
+            )
+    if not entries and not search:
+        return
+    conn = session.connection()
+    head_table = ChangeLogHead.__table__
+    head = conn.execute(
+        select(head_table.c.seq, head_table.c.hash).where(head_table.c.id == 1).with_for_update()
+    ).first()
+    if head is None:
+        conn.execute(insert(head_table).values(id=1, seq=0, hash=GENESIS))
+        seq, prev = 0, GENESIS
+    else:
+        seq, prev = head
+    if entries:
+        user_id, username = _actor(session)
+        now = utcnow()
+        rows = []
+        for entry in entries:
+            seq += 1
+            row = dict(entry, seq=seq, created_at=now, user_id=user_id, username=username, prev_hash=prev)
+            row["hash"] = prev = row_hash(row)
+            rows.append(row)
+        conn.execute(insert(ChangeLog.__table__), rows)
+        conn.execute(update(head_table).where(head_table.c.id == 1).values(seq=seq, hash=prev))
+    if search:
+        from whirlwind.outbox import enqueue_rows
+
+        enqueue_rows(conn, search)
+
+
+def history(session, record_type: str, record_id: int, limit: int = 200) -> list[ChangeLog]:
+    """A record's history, oldest first (for the 变更记录 panel on its page)."""
+    stmt = (
+        select(ChangeLog)
+        .where(ChangeLog.record_type == record_type, ChangeLog.record_id == record_id)
+        .order_by(ChangeLog.seq)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    bad_seq: int | None = None
+    message: str = ""
+
+
+def verify_chain(session, batch: int = 5000) -> VerifyResult:
+    """Walk the whole chain; the first inconsistency is reported, nothing is changed."""
+    prev = GENESIS
+    expected = 1
+    checked = 0
+    table = ChangeLog.__table__
+    last_seq = 0
+    while True:
+        rows = session.execute(
+            select(table).where(table.c.seq >= expected).order_by(table.c.seq).limit(batch)
+        ).mappings().all()
+        if not rows:
+            break
+        for row in rows:
+            if row["seq"] != expected:
+                return VerifyResult(False, checked, expected, f"第 {expected} 条记录缺失（链条断开）")
+            if row["prev_hash"] != prev:
+                return VerifyResult(False, checked, row["seq"], f"第 {row['seq']} 条记录的前序哈希不符（顺序被改动）")
+            if row_hash(dict(row)) != row["hash"]:
+                return VerifyResult(False, checked, row["seq"], f"第 {row['seq']} 条记录内容被篡改")
+            prev = row["hash"]
+            last_seq = row["seq"]
+            expected += 1
+            checked += 1
+    head = session.execute(select(ChangeLogHead.seq, ChangeLogHead.hash).where(ChangeLogHead.id == 1)).first()
+    if head is not None and (head.seq != last_seq or head.hash != prev):
+        return VerifyResult(False, checked, last_seq + 1, f"链尾不符：应有 {head.seq} 条，实有 {last_seq} 条（末尾记录被删除）")
+    return VerifyResult(True, checked)

@@ -1,0 +1,5 @@
+"""“Three affairs” disclosure compliance (三务公开)."""
+
+
+def includeme(config):
+    pass

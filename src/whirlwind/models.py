@@ -1,0 +1,21 @@
+"""Import every area's models so that ``Base.metadata`` is complete.
+
+Alembic's env.py, ``create_all`` in tests and the relationship registry all rely on this
+module; an area that adds models adds one import line here.
+"""
+
+from whirlwind.accounts.models import ApiToken, AuthSession, LoginAttempt, Role, User  # noqa: F401
+from whirlwind.attachments.models import Attachment  # noqa: F401
+from whirlwind.changelog import ChangeLog, ChangeLogHead  # noqa: F401
+from whirlwind.db import Base  # noqa: F401
+from whirlwind.ledger.models import (  # noqa: F401
+    ItemReview,
+    PackageMember,
+    ProgressNote,
+    RectificationItem,
+    ResponsibilityPackage,
+)
+from whirlwind.meta import AppMeta  # noqa: F401
+from whirlwind.orgs.models import Org, OrgClosure, OrgNameHistory  # noqa: F401
+from whirlwind.outbox import SearchOutbox  # noqa: F401
+from whirlwind.reference.models import RefValue  # noqa: F401

@@ -1,0 +1,5 @@
+"""Organizations (组织机构): the unit tree and its administration."""
+
+
+def includeme(config):
+    pass

@@ -1,0 +1,5 @@
+"""Dashboards and periodic reports (统计报表)."""
+
+
+def includeme(config):
+    pass

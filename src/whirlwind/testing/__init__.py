@@ -1,0 +1,1 @@
+"""Helpers for the test suite and CI (scratch PostgreSQL databases)."""
