@@ -10,6 +10,7 @@ AREAS = (
     "whirlwind.accounts",
     "whirlwind.reference",
     "whirlwind.attachments",
+    "whirlwind.persons",
     "whirlwind.ledger",
     "whirlwind.targets",
     "whirlwind.audits",

@@ -18,4 +18,5 @@ from whirlwind.ledger.models import (  # noqa: F401
 from whirlwind.meta import AppMeta  # noqa: F401
 from whirlwind.orgs.models import Org, OrgClosure, OrgNameHistory  # noqa: F401
 from whirlwind.outbox import SearchOutbox  # noqa: F401
+from whirlwind.persons.models import Person  # noqa: F401
 from whirlwind.reference.models import RefValue  # noqa: F401
