@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: ee465c365ad5
+Revision ID: e46ffa60533e
 Revises: 
-Create Date: 2026-11-27 04:12:22.604141
+Create Date: 2026-11-27 04:16:09.448513
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'ee465c365ad5'
+revision = 'e46ffa60533e'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -156,6 +156,38 @@ def upgrade():
     )
     with op.batch_alter_table('org_name_history', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_org_name_history_org_id'), ['org_id'], unique=False)
+
+    op.create_table('person',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('unit_name', sa.String(length=120), nullable=False),
+    sa.Column('post', sa.String(length=100), nullable=False),
+    sa.Column('post_rank', sa.String(length=40), nullable=False),
+    sa.Column('gender', sa.String(length=8), nullable=False),
+    sa.Column('ethnicity', sa.String(length=20), nullable=False),
+    sa.Column('birth_month', sa.String(length=7), nullable=False),
+    sa.Column('education', sa.String(length=20), nullable=False),
+    sa.Column('political_status', sa.String(length=20), nullable=False),
+    sa.Column('party_join_date', sa.String(length=10), nullable=False),
+    sa.Column('identity', sa.String(length=32), nullable=False),
+    sa.Column('cadre_authority', sa.String(length=60), nullable=False),
+    sa.Column('is_npc_deputy', sa.Boolean(), nullable=False),
+    sa.Column('is_cppcc_member', sa.Boolean(), nullable=False),
+    sa.Column('is_top_leader', sa.Boolean(), nullable=False),
+    sa.Column('id_number_masked', sa.String(length=20), nullable=False),
+    sa.Column('merged_into_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['person.id'], name=op.f('fk_person_merged_into_id_person')),
+    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_person_org_id_org')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_person'))
+    )
+    with op.batch_alter_table('person', schema=None) as batch_op:
+        batch_op.create_index('ix_person_name_org', ['name', 'org_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_person_org_id'), ['org_id'], unique=False)
 
     op.create_table('responsibility_package',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -384,6 +416,11 @@ def downgrade():
         batch_op.drop_index('ix_package_source')
 
     op.drop_table('responsibility_package')
+    with op.batch_alter_table('person', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_person_org_id'))
+        batch_op.drop_index('ix_person_name_org')
+
+    op.drop_table('person')
     with op.batch_alter_table('org_name_history', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_org_name_history_org_id'))
 
