@@ -20,6 +20,10 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
                  "create a user (password from stdin or a prompt)"),
     "verify-log": ("whirlwind.commands:verify_log", None,
                    "check the hash chain of the change log; exit 1 naming the first bad row"),
+    "backup": ("whirlwind.backup:backup_command", "whirlwind.backup:backup_args",
+               "write a consistent copy of the database (SQLite backup API / pg_dump)"),
+    "restore": ("whirlwind.backup:restore_command", "whirlwind.backup:restore_args",
+                "replace the database with a backup, verify the change log, rebuild the index"),
 }
 
 
