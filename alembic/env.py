@@ -34,9 +34,14 @@ def _settings():
 
 
 def run_migrations_offline():
-    context.configure(url=_settings()["sqlalchemy.url"], target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True, compare_type=True,
-                      render_item=render_item)
+    context.configure(
+        url=_settings()["sqlalchemy.url"],
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_item,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -53,8 +58,13 @@ def run_migrations_online():
 
 
 def _run(connection):
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True, compare_type=True, render_item=render_item)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_item,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

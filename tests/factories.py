@@ -25,15 +25,36 @@ PASSWORD = "secret123"
 def make_tree(session) -> dict:
     t = {}
     t["C"] = create_org(session, code="T420100", name="武汉市", level="city")
-    t["D1"] = create_org(session, code="T420116", name="黄陂区", level="district", parent=t["C"], is_rural=True)
+    t["D1"] = create_org(
+        session, code="T420116", name="黄陂区", level="district", parent=t["C"], is_rural=True
+    )
     t["D2"] = create_org(session, code="T420102", name="江岸区", level="district", parent=t["C"])
-    t["S1"] = create_org(session, code="T420116001", name="祁家湾街道", level="street", parent=t["D1"])
-    t["S2"] = create_org(session, code="T420116002", name="蔡店街道", level="street", parent=t["D1"])
-    t["S3"] = create_org(session, code="T420102001", name="大智街道", level="street", parent=t["D2"])
-    t["V1"] = create_org(session, code="T420116001001", name="大潭村", level="village", parent=t["S1"], is_rural=True)
-    t["V2"] = create_org(session, code="T420116001002", name="星光村", level="village", parent=t["S1"], is_rural=True)
-    t["V3"] = create_org(session, code="T420116002001", name="刘家山村", level="village", parent=t["S2"], is_rural=True)
-    t["K1"] = create_org(session, code="T420102001001", name="三阳社区", level="community", parent=t["S3"])
+    t["S1"] = create_org(
+        session, code="T420116001", name="祁家湾街道", level="street", parent=t["D1"]
+    )
+    t["S2"] = create_org(
+        session, code="T420116002", name="蔡店街道", level="street", parent=t["D1"]
+    )
+    t["S3"] = create_org(
+        session, code="T420102001", name="大智街道", level="street", parent=t["D2"]
+    )
+    t["V1"] = create_org(
+        session, code="T420116001001", name="大潭村", level="village", parent=t["S1"], is_rural=True
+    )
+    t["V2"] = create_org(
+        session, code="T420116001002", name="星光村", level="village", parent=t["S1"], is_rural=True
+    )
+    t["V3"] = create_org(
+        session,
+        code="T420116002001",
+        name="刘家山村",
+        level="village",
+        parent=t["S2"],
+        is_rural=True,
+    )
+    t["K1"] = create_org(
+        session, code="T420102001001", name="三阳社区", level="community", parent=t["S3"]
+    )
     return t
 
 
@@ -57,7 +78,13 @@ USERS = {
 
 def make_users(session, tree) -> dict:
     return {
-        key: create_user(session, username=f"t_{key}", display_name=f"测试{key}", org=tree[org],
-                         role_codes=roles, password=PASSWORD)
+        key: create_user(
+            session,
+            username=f"t_{key}",
+            display_name=f"测试{key}",
+            org=tree[org],
+            role_codes=roles,
+            password=PASSWORD,
+        )
         for key, (roles, org) in USERS.items()
     }

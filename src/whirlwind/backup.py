@@ -24,7 +24,14 @@ def _url(env) -> str:
 
 
 def _pg_args(url) -> tuple[list[str], dict]:
-    args = ["-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
+    args = [
+        "-h",
+        url.host or "127.0.0.1",
+        "-p",
+        str(url.port or 5432),
+        "-U",
+        url.username or "postgres",
+    ]
     environ = dict(os.environ)
     if url.password:
         environ["PGPASSWORD"] = url.password
@@ -47,8 +54,11 @@ def backup_database(db_url: str, target: str) -> None:
         if shutil.which("pg_dump") is None:
             raise RuntimeError("pg_dump not found on PATH")
         args, environ = _pg_args(url)
-        subprocess.run(["pg_dump", "-Fc", "--no-owner", *args, "-f", target, url.database],
-                       check=True, env=environ)
+        subprocess.run(
+            ["pg_dump", "-Fc", "--no-owner", *args, "-f", target, url.database],
+            check=True,
+            env=environ,
+        )
         return
     raise RuntimeError(f"unsupported database: {url.get_backend_name()}")
 
@@ -69,19 +79,36 @@ def restore_database(db_url: str, source: str) -> None:
         return
     if url.get_backend_name() == "postgresql":
         args, environ = _pg_args(url)
-        subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                        *args, "-d", url.database, source], check=True, env=environ)
+        subprocess.run(
+            [
+                "pg_restore",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                *args,
+                "-d",
+                url.database,
+                source,
+            ],
+            check=True,
+            env=environ,
+        )
         return
     raise RuntimeError(f"unsupported database: {url.get_backend_name()}")
 
 
 def backup_args(parser):
-    parser.add_argument("target", help="file to write (SQLite: a database file; PostgreSQL: pg_dump custom format)")
+    parser.add_argument(
+        "target", help="file to write (SQLite: a database file; PostgreSQL: pg_dump custom format)"
+    )
 
 
 def restore_args(parser):
     parser.add_argument("source", help="file written by whirlwind backup")
-    parser.add_argument("--yes", action="store_true", help="do not ask before replacing the database")
+    parser.add_argument(
+        "--yes", action="store_true", help="do not ask before replacing the database"
+    )
 
 
 def backup_command(env, args):

@@ -20,7 +20,18 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, event, insert, inspect, select, update
+from sqlalchemy import (
+    BigInteger,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from whirlwind.db import Base, UTCDateTime, utcnow
@@ -163,14 +174,27 @@ def _actor(session: Session) -> tuple[int | None, str]:
 def _after_flush(session: Session, flush_context) -> None:
     entries = []
     search = []
-    for kind, objs in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
+    for kind, objs in (
+        ("create", session.new),
+        ("update", session.dirty),
+        ("delete", session.deleted),
+    ):
         for obj in objs:
             search_keys = _search_keys(obj)
             if kind == "update" and not session.is_modified(obj, include_collections=False):
                 continue
-            search.extend((t, i, "delete" if kind == "delete" and (t, i) == (
-                getattr(type(obj), "__search_type__", None), getattr(obj, "id", None)
-            ) else "upsert") for t, i in search_keys)
+            search.extend(
+                (
+                    t,
+                    i,
+                    "delete"
+                    if kind == "delete"
+                    and (t, i)
+                    == (getattr(type(obj), "__search_type__", None), getattr(obj, "id", None))
+                    else "upsert",
+                )
+                for t, i in search_keys
+            )
             if not _tracked(obj):
                 continue
             changes = {} if kind == "delete" else _column_changes(obj, kind == "create")
@@ -181,7 +205,9 @@ def _after_flush(session: Session, flush_context) -> None:
                 {
                     "record_type": type(obj).record_type,
                     "record_id": inspect(obj).identity[0] if inspect(obj).identity else obj.id,
-                    "org_id": getattr(obj, "org_id", None) if type(obj).record_type != "org" else obj.id,
+                    "org_id": getattr(obj, "org_id", None)
+                    if type(obj).record_type != "org"
+                    else obj.id,
                     "action": action,
                     "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True),
                 }
@@ -204,7 +230,9 @@ def _after_flush(session: Session, flush_context) -> None:
         rows = []
         for entry in entries:
             seq += 1
-            row = dict(entry, seq=seq, created_at=now, user_id=user_id, username=username, prev_hash=prev)
+            row = dict(
+                entry, seq=seq, created_at=now, user_id=user_id, username=username, prev_hash=prev
+            )
             row["hash"] = prev = row_hash(row)
             rows.append(row)
         conn.execute(insert(ChangeLog.__table__), rows)
@@ -242,23 +270,41 @@ def verify_chain(session, batch: int = 5000) -> VerifyResult:
     table = ChangeLog.__table__
     last_seq = 0
     while True:
-        rows = session.execute(
-            select(table).where(table.c.seq >= expected).order_by(table.c.seq).limit(batch)
-        ).mappings().all()
+        rows = (
+            session.execute(
+                select(table).where(table.c.seq >= expected).order_by(table.c.seq).limit(batch)
+            )
+            .mappings()
+            .all()
+        )
         if not rows:
             break
         for row in rows:
             if row["seq"] != expected:
-                return VerifyResult(False, checked, expected, f"第 {expected} 条记录缺失（链条断开）")
+                return VerifyResult(
+                    False, checked, expected, f"第 {expected} 条记录缺失（链条断开）"
+                )
             if row["prev_hash"] != prev:
-                return VerifyResult(False, checked, row["seq"], f"第 {row['seq']} 条记录的前序哈希不符（顺序被改动）")
+                return VerifyResult(
+                    False,
+                    checked,
+                    row["seq"],
+                    f"第 {row['seq']} 条记录的前序哈希不符（顺序被改动）",
+                )
             if row_hash(dict(row)) != row["hash"]:
                 return VerifyResult(False, checked, row["seq"], f"第 {row['seq']} 条记录内容被篡改")
             prev = row["hash"]
             last_seq = row["seq"]
             expected += 1
             checked += 1
-    head = session.execute(select(ChangeLogHead.seq, ChangeLogHead.hash).where(ChangeLogHead.id == 1)).first()
+    head = session.execute(
+        select(ChangeLogHead.seq, ChangeLogHead.hash).where(ChangeLogHead.id == 1)
+    ).first()
     if head is not None and (head.seq != last_seq or head.hash != prev):
-        return VerifyResult(False, checked, last_seq + 1, f"链尾不符：应有 {head.seq} 条，实有 {last_seq} 条（末尾记录被删除）")
+        return VerifyResult(
+            False,
+            checked,
+            last_seq + 1,
+            f"链尾不符：应有 {head.seq} 条，实有 {last_seq} 条（末尾记录被删除）",
+        )
     return VerifyResult(True, checked)

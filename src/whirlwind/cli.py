@@ -12,18 +12,36 @@ import sys
 
 # name -> ("module:function", "module:add_arguments" or None, help text)
 COMMANDS: dict[str, tuple[str, str | None, str]] = {
-    "initdb": ("whirlwind.commands:initdb", None,
-               "apply the Alembic migrations and seed roles and reference lists"),
-    "demo": ("whirlwind.demo:demo_command", None,
-             "load the demo data (Wuhan's districts, users of every role, records); idempotent"),
-    "add-user": ("whirlwind.commands:add_user", "whirlwind.commands:add_user_args",
-                 "create a user (password from stdin or a prompt)"),
-    "verify-log": ("whirlwind.commands:verify_log", None,
-                   "check the hash chain of the change log; exit 1 naming the first bad row"),
-    "backup": ("whirlwind.backup:backup_command", "whirlwind.backup:backup_args",
-               "write a consistent copy of the database (SQLite backup API / pg_dump)"),
-    "restore": ("whirlwind.backup:restore_command", "whirlwind.backup:restore_args",
-                "replace the database with a backup, verify the change log, rebuild the index"),
+    "initdb": (
+        "whirlwind.commands:initdb",
+        None,
+        "apply the Alembic migrations and seed roles and reference lists",
+    ),
+    "demo": (
+        "whirlwind.demo:demo_command",
+        None,
+        "load the demo data (Wuhan's districts, users of every role, records); idempotent",
+    ),
+    "add-user": (
+        "whirlwind.commands:add_user",
+        "whirlwind.commands:add_user_args",
+        "create a user (password from stdin or a prompt)",
+    ),
+    "verify-log": (
+        "whirlwind.commands:verify_log",
+        None,
+        "check the hash chain of the change log; exit 1 naming the first bad row",
+    ),
+    "backup": (
+        "whirlwind.backup:backup_command",
+        "whirlwind.backup:backup_args",
+        "write a consistent copy of the database (SQLite backup API / pg_dump)",
+    ),
+    "restore": (
+        "whirlwind.backup:restore_command",
+        "whirlwind.backup:restore_args",
+        "replace the database with a backup, verify the change log, rebuild the index",
+    ),
 }
 
 

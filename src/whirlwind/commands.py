@@ -41,9 +41,13 @@ def initdb(env, args):
 
 def add_user_args(parser):
     parser.add_argument("--username", required=True)
-    parser.add_argument("--role", required=True, action="append",
-                        help="role code (repeatable): admin, city_inspector, district_inspector, "
-                             "street_inspector, org_officer, committee_member, leader")
+    parser.add_argument(
+        "--role",
+        required=True,
+        action="append",
+        help="role code (repeatable): admin, city_inspector, district_inspector, "
+        "street_inspector, org_officer, committee_member, leader",
+    )
     parser.add_argument("--org", required=True, help="code of the user's unit")
     parser.add_argument("--name", default="", help="display name (default: the username)")
     parser.add_argument("--phone", default="")
@@ -68,8 +72,15 @@ def add_user(env, args):
             if org is None:
                 print(f"单位编码 {args.org} 不存在。", file=sys.stderr)
                 return 2
-            user = create_user(session, username=args.username, display_name=args.name or args.username,
-                               org=org, role_codes=args.role, password=password, phone=args.phone)
+            user = create_user(
+                session,
+                username=args.username,
+                display_name=args.name or args.username,
+                org=org,
+                role_codes=args.role,
+                password=password,
+                phone=args.phone,
+            )
             print(f"已创建用户 {user.username}（{org.name}）。")
     except DomainError as e:
         print(e.message, file=sys.stderr)

@@ -15,40 +15,104 @@ from whirlwind.meta import get_meta, set_meta
 from whirlwind.orgs.models import Org
 from whirlwind.orgs.services import create_org
 
-DEMO_PASSWORD = "demo2026"
+DEMO_PASSWORD = "demo2026"  # noqa: S105  documented demo password
 MARKER = "demo_loaded"
 
 CITY = ("420100", "武汉市")
 # (division code, district, rural?, [(street, [grassroots units])])
 DISTRICTS = [
-    ("420102", "江岸区", False, [("大智街道", ["三阳社区", "育才社区", "天声街社区"]),
-                                ("一元街道", ["一元社区", "京汉社区"]),
-                                ("后湖街道", ["新村社区", "百步亭社区", "幸福社区"])]),
-    ("420103", "江汉区", False, [("民族街道", ["民族社区", "六合社区"]),
-                                ("汉兴街道", ["红旗社区", "常青社区", "新华社区"])]),
-    ("420104", "硚口区", False, [("汉中街道", ["利济社区", "汉中社区"]),
-                                ("古田街道", ["古田一路社区", "东风社区"])]),
-    ("420105", "汉阳区", False, [("四新街道", ["新城社区", "海滨社区"]),
-                                ("江汉二桥街道", ["二桥社区", "升官渡社区"])]),
-    ("420106", "武昌区", False, [("积玉桥街道", ["积玉桥社区", "和平社区"]),
-                                ("杨园街道", ["杨园社区", "铁机社区", "新河社区"])]),
-    ("420107", "青山区", False, [("红卫路街道", ["红卫路社区", "八大家社区"]),
-                                ("钢花村街道", ["钢花社区", "新沟社区"])]),
-    ("420111", "洪山区", False, [("洪山街道", ["洪山社区", "宝积庵社区"]),
-                                ("青菱街道", ["青菱社区", "毛坦港社区"])]),
-    ("420112", "东西湖区", True, [("径河街道", ["径河村", "三店村", "七雄村"]),
-                                 ("柏泉街道", ["柏泉村", "茅庙集村"])]),
-    ("420114", "蔡甸区", True, [("奓山街道", ["奓山村", "星光村", "常福村"]),
-                               ("侏儒山街道", ["侏儒村", "张湾村"])]),
-    ("420115", "江夏区", True, [("金口街道", ["金水村", "槐山村", "上山村"]),
-                               ("山坡街道", ["山坡村", "光星村"])]),
-    ("420116", "黄陂区", True, [("祁家湾街道", ["祁家湾村", "大潭村", "星光村"]),
-                               ("蔡店街道", ["蔡店村", "刘家山村", "西湾村"]),
-                               ("前川街道", ["滠水村", "东风社区"])]),
-    ("420117", "新洲区", True, [("仓埠街道", ["仓埠村", "周铺村", "上冲村"]),
-                               ("旧街街道", ["旧街村", "大叶村"])]),
-    ("420113", "汉南区", True, [("邓南街道", ["邓南村", "新建村"]),
-                               ("东荆街道", ["东荆村", "九沟村"])]),
+    (
+        "420102",
+        "江岸区",
+        False,
+        [
+            ("大智街道", ["三阳社区", "育才社区", "天声街社区"]),
+            ("一元街道", ["一元社区", "京汉社区"]),
+            ("后湖街道", ["新村社区", "百步亭社区", "幸福社区"]),
+        ],
+    ),
+    (
+        "420103",
+        "江汉区",
+        False,
+        [
+            ("民族街道", ["民族社区", "六合社区"]),
+            ("汉兴街道", ["红旗社区", "常青社区", "新华社区"]),
+        ],
+    ),
+    (
+        "420104",
+        "硚口区",
+        False,
+        [("汉中街道", ["利济社区", "汉中社区"]), ("古田街道", ["古田一路社区", "东风社区"])],
+    ),
+    (
+        "420105",
+        "汉阳区",
+        False,
+        [("四新街道", ["新城社区", "海滨社区"]), ("江汉二桥街道", ["二桥社区", "升官渡社区"])],
+    ),
+    (
+        "420106",
+        "武昌区",
+        False,
+        [
+            ("积玉桥街道", ["积玉桥社区", "和平社区"]),
+            ("杨园街道", ["杨园社区", "铁机社区", "新河社区"]),
+        ],
+    ),
+    (
+        "420107",
+        "青山区",
+        False,
+        [("红卫路街道", ["红卫路社区", "八大家社区"]), ("钢花村街道", ["钢花社区", "新沟社区"])],
+    ),
+    (
+        "420111",
+        "洪山区",
+        False,
+        [("洪山街道", ["洪山社区", "宝积庵社区"]), ("青菱街道", ["青菱社区", "毛坦港社区"])],
+    ),
+    (
+        "420112",
+        "东西湖区",
+        True,
+        [("径河街道", ["径河村", "三店村", "七雄村"]), ("柏泉街道", ["柏泉村", "茅庙集村"])],
+    ),
+    (
+        "420114",
+        "蔡甸区",
+        True,
+        [("奓山街道", ["奓山村", "星光村", "常福村"]), ("侏儒山街道", ["侏儒村", "张湾村"])],
+    ),
+    (
+        "420115",
+        "江夏区",
+        True,
+        [("金口街道", ["金水村", "槐山村", "上山村"]), ("山坡街道", ["山坡村", "光星村"])],
+    ),
+    (
+        "420116",
+        "黄陂区",
+        True,
+        [
+            ("祁家湾街道", ["祁家湾村", "大潭村", "星光村"]),
+            ("蔡店街道", ["蔡店村", "刘家山村", "西湾村"]),
+            ("前川街道", ["滠水村", "东风社区"]),
+        ],
+    ),
+    (
+        "420117",
+        "新洲区",
+        True,
+        [("仓埠街道", ["仓埠村", "周铺村", "上冲村"]), ("旧街街道", ["旧街村", "大叶村"])],
+    ),
+    (
+        "420113",
+        "汉南区",
+        True,
+        [("邓南街道", ["邓南村", "新建村"]), ("东荆街道", ["东荆村", "九沟村"])],
+    ),
 ]
 
 # (username, display name, role codes, org code)
@@ -79,8 +143,11 @@ class DemoContext:
     rng: random.Random = field(default_factory=lambda: random.Random(2017))
 
     def grassroots(self, district_code: str | None = None) -> list[Org]:
-        return [o for o in self.orgs.values() if o.is_grassroots and
-                (district_code is None or o.code.startswith(district_code))]
+        return [
+            o
+            for o in self.orgs.values()
+            if o.is_grassroots and (district_code is None or o.code.startswith(district_code))
+        ]
 
 
 # Area loaders, in dependency order; each module has ``load(session, ctx)``.
@@ -95,28 +162,56 @@ AREA_LOADERS = (
 
 def load_orgs(session) -> dict[str, Org]:
     orgs: dict[str, Org] = {}
-    city = create_org(session, code=CITY[0], name=CITY[1], level="city", division_code=CITY[0],
-                      party_org_name="中共武汉市委", party_org_type="committee")
+    city = create_org(
+        session,
+        code=CITY[0],
+        name=CITY[1],
+        level="city",
+        division_code=CITY[0],
+        party_org_name="中共武汉市委",
+        party_org_type="committee",
+    )
     orgs[city.code] = city
     for dcode, dname, rural, streets in DISTRICTS:
-        district = create_org(session, code=dcode, name=dname, level="district", parent=city,
-                              division_code=dcode, is_rural=rural,
-                              party_org_name=f"中共武汉市{dname}委员会", party_org_type="committee")
+        district = create_org(
+            session,
+            code=dcode,
+            name=dname,
+            level="district",
+            parent=city,
+            division_code=dcode,
+            is_rural=rural,
+            party_org_name=f"中共武汉市{dname}委员会",
+            party_org_type="committee",
+        )
         orgs[dcode] = district
         for si, (sname, units) in enumerate(streets, start=1):
             scode = f"{dcode}{si:03d}"
-            street = create_org(session, code=scode, name=sname, level="street", parent=district,
-                                division_code=scode, is_rural=rural,
-                                party_org_name=f"中共{sname.replace('街道', '')}街道工作委员会",
-                                party_org_type="committee")
+            street = create_org(
+                session,
+                code=scode,
+                name=sname,
+                level="street",
+                parent=district,
+                division_code=scode,
+                is_rural=rural,
+                party_org_name=f"中共{sname.replace('街道', '')}街道工作委员会",
+                party_org_type="committee",
+            )
             orgs[scode] = street
             for ui, uname in enumerate(units, start=1):
                 ucode = f"{scode}{ui:03d}"
                 level = "village" if uname.endswith("村") else "community"
                 kind = "general_branch" if ui == 1 else "branch"
                 unit = create_org(
-                    session, code=ucode, name=uname, level=level, parent=street, division_code=ucode,
-                    is_rural=level == "village", party_org_kind=level,
+                    session,
+                    code=ucode,
+                    name=uname,
+                    level=level,
+                    parent=street,
+                    division_code=ucode,
+                    is_rural=level == "village",
+                    party_org_kind=level,
                     party_org_name=f"中共{uname}{'总支部' if kind == 'general_branch' else '支部'}委员会",
                     party_org_type=kind,
                 )
@@ -129,8 +224,14 @@ def load_users(session, orgs):
 
     users = {}
     for username, name, roles, org_code in USERS:
-        users[username] = create_user(session, username=username, display_name=name,
-                                      org=orgs[org_code], role_codes=roles, password=DEMO_PASSWORD)
+        users[username] = create_user(
+            session,
+            username=username,
+            display_name=name,
+            org=orgs[org_code],
+            role_codes=roles,
+            password=DEMO_PASSWORD,
+        )
     return users
 
 

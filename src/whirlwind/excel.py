@@ -33,7 +33,14 @@ def _cell_value(value):
     return value
 
 
-def add_sheet(wb: Workbook, title: str, headers: Sequence[str], rows: Iterable[Sequence], *, totals: Sequence | None = None):
+def add_sheet(
+    wb: Workbook,
+    title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    totals: Sequence | None = None,
+):
     ws = wb.create_sheet(title=title[:31])
     ws.append(list(headers))
     for cell in ws[1]:

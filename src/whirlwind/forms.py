@@ -61,7 +61,9 @@ REQUIRED = "必填"
 
 def text(title: str, *, max_length: int = 200, missing=colander.required, **kw):
     widget = kw.pop("widget", None) or (
-        deform.widget.TextAreaWidget(rows=5) if max_length > 400 else deform.widget.TextInputWidget()
+        deform.widget.TextAreaWidget(rows=5)
+        if max_length > 400
+        else deform.widget.TextInputWidget()
     )
     return colander.SchemaNode(
         colander.String(),
@@ -167,7 +169,9 @@ def date_order(first: str, second: str, message: str):
 def make_form(request, schema, *, buttons=("保存",), action="", formid="deform", **kw):
     schema = schema.bind(request=request)
     button_objs = [
-        deform.Button(name="submit", title=b, css_class="btn btn-primary") if isinstance(b, str) else b
+        deform.Button(name="submit", title=b, css_class="btn btn-primary")
+        if isinstance(b, str)
+        else b
         for b in buttons
     ]
     return deform.Form(schema, buttons=button_objs, action=action, formid=formid, **kw)

@@ -36,6 +36,8 @@ def enqueue_rows(conn, keys) -> None:
         if record_id is None or (record_type, record_id, op) in seen:
             continue
         seen.add((record_type, record_id, op))
-        rows.append({"record_type": record_type, "record_id": record_id, "op": op, "created_at": now})
+        rows.append(
+            {"record_type": record_type, "record_id": record_id, "op": op, "created_at": now}
+        )
     if rows:
         conn.execute(insert(SearchOutbox.__table__), rows)

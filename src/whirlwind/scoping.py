@@ -33,7 +33,9 @@ def scope_to_unit(stmt, org_id_column, identity, unit_id: int | None):
     stmt = scope(stmt, org_id_column, identity)
     if unit_id:
         stmt = stmt.where(
-            org_id_column.in_(select(OrgClosure.descendant_id).where(OrgClosure.ancestor_id == unit_id))
+            org_id_column.in_(
+                select(OrgClosure.descendant_id).where(OrgClosure.ancestor_id == unit_id)
+            )
         )
     return stmt
 

@@ -14,8 +14,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 
-from pyramid.security import Allowed, Denied
 from pyramid.csrf import SessionCSRFStoragePolicy
+from pyramid.security import Allowed, Denied
 from pyramid.session import JSONSerializer, SignedCookieSessionFactory
 from sqlalchemy import select
 
@@ -100,8 +100,14 @@ DEFAULT_ROLES: list[tuple[str, str, str, frozenset]] = [
         "org_officer",
         "组织部",
         "Organization department officer",
-        READ | {Permission.TARGETS_EDIT, Permission.TARGETS_ACCEPT, Permission.LEDGER_EDIT,
-                Permission.LEDGER_REVIEW, Permission.LOG_VIEW},
+        READ
+        | {
+            Permission.TARGETS_EDIT,
+            Permission.TARGETS_ACCEPT,
+            Permission.LEDGER_EDIT,
+            Permission.LEDGER_REVIEW,
+            Permission.LOG_VIEW,
+        },
     ),
     (
         "committee_member",
@@ -156,7 +162,7 @@ class Identity:
 
 
 SESSION_KEY = "auth.key"
-TOKEN_PREFIX = "ww_"
+TOKEN_PREFIX = "ww_"  # noqa: S105  a prefix, not a secret
 
 
 class WhirlwindSecurityPolicy:
@@ -244,7 +250,9 @@ def login(request, user: User) -> None:
 def logout(request) -> None:
     key = request.session.get(SESSION_KEY)
     if key:
-        row = request.dbsession.scalar(select(AuthSession).where(AuthSession.key_hash == hash_key(key)))
+        row = request.dbsession.scalar(
+            select(AuthSession).where(AuthSession.key_hash == hash_key(key))
+        )
         if row is not None:
             request.dbsession.delete(row)
     request.session.invalidate()

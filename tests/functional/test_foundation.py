@@ -49,7 +49,10 @@ def test_login_logout_and_session_cookie_flags(testapp, users, dbsession):
     # Logging out deletes the server-side session: the old cookie is worthless afterwards.
     old_cookies = dict(testapp.cookies)
     testapp.post("/logout", {"csrf_token": csrf_token(testapp)}, status=302)
-    assert dbsession.scalar(select(AuthSession).where(AuthSession.user_id == users["street"].id)) is None
+    assert (
+        dbsession.scalar(select(AuthSession).where(AuthSession.user_id == users["street"].id))
+        is None
+    )
     for name, value in old_cookies.items():
         testapp.set_cookie(name, value)
     assert testapp.get("/account/password", status=302).location.split("?")[0].endswith("/login")
@@ -81,7 +84,9 @@ def test_login_is_throttled_after_five_failures(testapp, users, dbsession):
     form["password"] = "secret123"  # even the right password waits
     res = form.submit("submit", status=429)
     assert "登录失败次数过多" in res.text
-    failures = dbsession.scalars(select(LoginAttempt).where(LoginAttempt.username == "t_street")).all()
+    failures = dbsession.scalars(
+        select(LoginAttempt).where(LoginAttempt.username == "t_street")
+    ).all()
     assert len(failures) == 6 and not any(a.success for a in failures)
 
 
@@ -117,7 +122,9 @@ def test_healthz_503_when_database_is_down(app_settings, tmp_path):
 
     from whirlwind import main
 
-    settings = dict(app_settings, **{"sqlalchemy.url": f"sqlite:///{tmp_path}/missing/dir/db.sqlite"})
+    settings = dict(
+        app_settings, **{"sqlalchemy.url": f"sqlite:///{tmp_path}/missing/dir/db.sqlite"}
+    )
     broken = webtest.TestApp(main({}, **settings))
     res = broken.get("/healthz", status=503)
     assert res.json["status"] == "unavailable"

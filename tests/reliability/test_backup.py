@@ -48,7 +48,9 @@ def test_backup_restore_round_trip(scratch_db, tmp_path):
     before = counts(engine)
     assert before["org"] == 10 and before["change_log"] > 20
 
-    target = str(tmp_path / ("backup.dump" if scratch_db.startswith("postgresql") else "backup.sqlite"))
+    target = str(
+        tmp_path / ("backup.dump" if scratch_db.startswith("postgresql") else "backup.sqlite")
+    )
     backup_database(scratch_db, target)
 
     # Damage the live database after the backup: delete units' users and log rows.

@@ -16,7 +16,9 @@ def rects(svg):
 
 
 def test_bar_heights_are_proportional_and_linked():
-    svg = bar_chart(["江岸区", "黄陂区"], [Series("未销号", [10, 40], links=["/a", "/b"])], title="t")
+    svg = bar_chart(
+        ["江岸区", "黄陂区"], [Series("未销号", [10, 40], links=["/a", "/b"])], title="t"
+    )
     heights = [float(r.get("height")) for r in rects(svg)]
     assert heights[1] == 4 * heights[0]
     assert 'href="/a"' in svg and 'href="/b"' in svg

@@ -23,9 +23,13 @@ def test_create_and_update_are_logged_with_old_and_new_values(dbsession, tree):
 
 def test_tampering_is_detected_and_named(dbsession, tree):
     assert verify_chain(dbsession).ok
-    target = dbsession.scalars(select(ChangeLog).order_by(ChangeLog.seq.desc()).limit(1).offset(3)).one()
-    dbsession.execute(text("UPDATE change_log SET changes = :c WHERE seq = :s"),
-                      {"c": '{"name": [null, "伪造"]}', "s": target.seq})
+    target = dbsession.scalars(
+        select(ChangeLog).order_by(ChangeLog.seq.desc()).limit(1).offset(3)
+    ).one()
+    dbsession.execute(
+        text("UPDATE change_log SET changes = :c WHERE seq = :s"),
+        {"c": '{"name": [null, "伪造"]}', "s": target.seq},
+    )
     result = verify_chain(dbsession)
     assert not result.ok and result.bad_seq == target.seq
     assert "篡改" in result.message

@@ -24,7 +24,9 @@ def visible_codes(session, user):
 def test_subtrees(dbsession, tree, users):
     t = {k: v.code for k, v in tree.items()}
     assert visible_codes(dbsession, users["city"]) == set(t.values())
-    assert visible_codes(dbsession, users["district"]) == {t[k] for k in ("D1", "S1", "S2", "V1", "V2", "V3")}
+    assert visible_codes(dbsession, users["district"]) == {
+        t[k] for k in ("D1", "S1", "S2", "V1", "V2", "V3")
+    }
     assert visible_codes(dbsession, users["street"]) == {t[k] for k in ("S1", "V1", "V2")}
     assert visible_codes(dbsession, users["committee"]) == {t["V1"]}
 

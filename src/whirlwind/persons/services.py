@@ -23,8 +23,10 @@ def match_or_create(session, *, name: str, org: Org, unit_name: str = "", **fiel
     if not name:
         raise ValidationFailed("人员姓名不能为空。", fields={"name": "必填"})
     person = session.scalar(
-        select(Person).where(Person.name == name, Person.org_id == org.id, Person.merged_into_id.is_(None))
-        .order_by(Person.id).limit(1)
+        select(Person)
+        .where(Person.name == name, Person.org_id == org.id, Person.merged_into_id.is_(None))
+        .order_by(Person.id)
+        .limit(1)
     )
     if person is None:
         person = Person(name=name, org_id=org.id, unit_name=unit_name or org.name, **fields)

@@ -8,7 +8,7 @@ catalogs as zh_Hans / zh_CN; they are merged into one zh_CN localizer at start-u
 import gettext
 import os
 
-from pyramid.i18n import Localizer, TranslationStringFactory, Translations
+from pyramid.i18n import Localizer, Translations, TranslationStringFactory
 from pyramid.interfaces import ILocalizer
 
 _ = TranslationStringFactory("whirlwind")

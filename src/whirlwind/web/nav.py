@@ -32,6 +32,12 @@ def visible_entries(request, entries):
             continue
         if identity is None or not identity.can(permission):
             continue
-        result.append((label, request.route_path(route), request.matched_route and
-                       request.matched_route.name.split(".")[0] == route.split(".")[0]))
+        result.append(
+            (
+                label,
+                request.route_path(route),
+                request.matched_route
+                and request.matched_route.name.split(".")[0] == route.split(".")[0],
+            )
+        )
     return result

@@ -21,7 +21,13 @@ COLOUR_CLASSES = {
     "green": "text-bg-success",
     "grey": "text-bg-secondary",
 }
-COLOUR_LABELS = {"red": "红色预警", "yellow": "黄色预警", "blue": "蓝色提示", "green": "正常", "grey": "—"}
+COLOUR_LABELS = {
+    "red": "红色预警",
+    "yellow": "黄色预警",
+    "blue": "蓝色提示",
+    "green": "正常",
+    "grey": "—",
+}
 
 
 def localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -7,7 +7,12 @@ import logging
 from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPForbidden, HTTPFound, HTTPNotFound
 from pyramid.interfaces import IRoutesMapper
-from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config, view_config
+from pyramid.view import (
+    exception_view_config,
+    forbidden_view_config,
+    notfound_view_config,
+    view_config,
+)
 from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -65,7 +70,9 @@ def notfound(exc, request):
 def forbidden(exc, request):
     if request.identity is None:
         if wants_json(request):
-            return error_response(request, 401, "unauthenticated", "请先登录或提供有效的 API 令牌。")
+            return error_response(
+                request, 401, "unauthenticated", "请先登录或提供有效的 API 令牌。"
+            )
         return HTTPFound(request.route_url("accounts.login", _query={"next": request.path_qs}))
     return error_response(request, 403, "forbidden", "您没有执行此操作的权限。")
 
