@@ -29,13 +29,20 @@ demo: initdb
 run: demo
 	$(BIN)/python -m whirlwind.serve $(INI)
 
-## browser-deps: Debian's chromium for the browser journeys (Playwright uses it, no download)
+## browser-deps: Debian's chromium and a Chinese font for the browser journeys (Playwright
+## drives /usr/bin/chromium, it downloads no browser). Without root or apt-get the journeys
+## are skipped with a message in the test summary.
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="chromium"; \
+	[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$$missing fonts-wqy-microhei"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-	    (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)) \
-	      || echo "WARNING: could not install chromium; browser journeys will be skipped with a message"; \
-	  else echo "WARNING: /usr/bin/chromium missing and cannot apt-get; browser journeys will be skipped"; fi; \
+	    echo "== installing$$missing for the browser journeys (apt-get)"; \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null 2>&1 || \
+	     (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null)) \
+	      || echo "WARNING: could not install$$missing; browser journeys will be skipped with a message"; \
+	  else echo "WARNING: missing$$missing and cannot apt-get (not root); browser journeys will be skipped"; fi; \
 	fi
 
 ## test: the whole suite on SQLite, then on PostgreSQL when 127.0.0.1:5432 answers
