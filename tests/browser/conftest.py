@@ -348,3 +348,31 @@ def pytest_terminal_summary(terminalreporter):
         for folder in _saved_folders:
             count = len(list(folder.glob("*.png")))
             terminalreporter.write_line(f"{folder}  ({count} screenshots)")
+
+
+# --------------------------------------------------------------------------- test files
+
+
+def make_png(path: Path, width: int = 24, height: int = 16) -> Path:
+    """A small valid PNG (a red and white stripe), generated without any imaging library."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return (
+            struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+        )
+
+    rows = b"".join(
+        b"\x00" + (b"\xb2\x22\x1e" if y < height // 2 else b"\xff\xff\xff") * width
+        for y in range(height)
+    )
+    data = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+    path.write_bytes(data)
+    return path
