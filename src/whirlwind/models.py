@@ -20,3 +20,4 @@ from whirlwind.orgs.models import Org, OrgClosure, OrgNameHistory  # noqa: F401
 from whirlwind.outbox import SearchOutbox  # noqa: F401
 from whirlwind.persons.models import Person  # noqa: F401
 from whirlwind.reference.models import RefValue  # noqa: F401
+from whirlwind.targets.models import AcceptanceInspection, Campaign, OrgAssessment, RectificationTarget, TargetRecheck  # noqa: F401

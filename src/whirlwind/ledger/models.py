@@ -66,6 +66,23 @@ ITEM_STATUS_LABELS = {
     ItemStatus.CLEARED: "已销号",
 }
 OPEN_STATUSES = tuple(s for s in ItemStatus if s != ItemStatus.CLEARED)
+# Waiting for a sign-off: which level's review each status waits for (responsible level).
+AWAITING_LEVEL = {
+    ItemStatus.SUBMITTED: "street",
+    ItemStatus.STREET_APPROVED: "district",
+    ItemStatus.DISTRICT_APPROVED: "city",
+}
+REVIEW_STATUSES = tuple(AWAITING_LEVEL)
+REVIEW_LEVEL_LABELS = {"street": "街道", "district": "区级", "city": "市级"}
+# Decisions recorded on ItemReview (each transition writes one row).
+DECISION_LABELS = {
+    "start": "开始整改",
+    "submit": "申请销号",
+    "approve": "审核通过",
+    "clear": "审核通过并销号",
+    "return": "退回",
+    "reopen": "回头看重新打开",
+}
 
 # Package member levels (包保层级).
 PACKAGE_LEVELS = {"city": "市级", "district": "区级", "street": "街道", "village": "村(社区)"}
@@ -87,7 +104,9 @@ class ResponsibilityPackage(TimestampMixin, Base):
 
     org: Mapped[Org] = relationship()
     members: Mapped[list[PackageMember]] = relationship(
-        back_populates="package", cascade="all, delete-orphan", order_by="PackageMember.id",
+        back_populates="package",
+        cascade="all, delete-orphan",
+        order_by="PackageMember.id",
         lazy="selectin",
     )
 
@@ -195,6 +214,14 @@ class RectificationItem(TimestampMixin, Base):
     def is_cleared(self) -> bool:
         return self.status == ItemStatus.CLEARED
 
+    @property
+    def awaiting_level(self) -> str | None:
+        """The level whose sign-off the item waits for (None outside review)."""
+        return AWAITING_LEVEL.get(self.status)
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return not self.is_cleared and self.deadline < today
+
 
 class ItemReview(Base):
     """审核记录: a sign-off, a return (退回) or a re-opening (回头看) at one level."""
@@ -215,6 +242,14 @@ class ItemReview(Base):
 
     item: Mapped[RectificationItem] = relationship(back_populates="reviews")
     reviewer: Mapped[User | None] = relationship()
+
+    @property
+    def decision_label(self) -> str:
+        return DECISION_LABELS.get(self.decision, self.decision)
+
+    @property
+    def level_label(self) -> str:
+        return REVIEW_LEVEL_LABELS.get(self.level, PACKAGE_LEVELS.get(self.level, self.level))
 
     @property
     def org_id(self):

@@ -12,12 +12,15 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from whirlwind.errors import ValidationFailed
+from whirlwind import changelog
+from whirlwind.errors import Forbidden, InvalidTransition, NotFound, StaleVersion, ValidationFailed
 from whirlwind.ledger.models import (
     PACKAGE_LEVELS,
+    REVIEW_STATUSES,
     ItemSource,
     ItemStatus,
     PackageMember,
+    ProgressNote,
     RectificationItem,
     ResponsibilityPackage,
 )
@@ -111,4 +114,77 @@ def source_progress(items: list[RectificationItem]) -> dict:
     today = dt.date.today()
     cleared = sum(1 for i in items if i.is_cleared)
     overdue = sum(1 for i in items if not i.is_cleared and i.deadline < today)
-    return {"total": len(items), "cleared": cleared, "open": len(items) - cleared, "overdue": overdue}
+    return {
+        "total": len(items),
+        "cleared": cleared,
+        "open": len(items) - cleared,
+        "overdue": overdue,
+    }
+
+
+# --- Editing and progress ---------------------------------------------------------------
+
+EDITABLE_STATUSES = (ItemStatus.PENDING, ItemStatus.IN_PROGRESS, ItemStatus.RETURNED)
+
+
+def _require_edit(session, identity, item: RectificationItem) -> None:
+    from whirlwind.scoping import in_jurisdiction
+    from whirlwind.security import Permission
+
+    if identity is None or not in_jurisdiction(session, identity, item.org_id):
+        raise NotFound("记录不存在或不在您的管辖范围内。")
+    if not identity.can(Permission.LEDGER_EDIT):
+        raise Forbidden("您没有填报整改进展的权限。")
+
+
+def _check_version(item, version) -> None:
+    if version is not None and str(version) != str(item.version):
+        raise StaleVersion("该整改事项已被他人修改（版本已变化），请刷新页面后重试。")
+
+
+def update_item(
+    session,
+    identity,
+    item: RectificationItem,
+    *,
+    version,
+    problem: str,
+    measure: str,
+    responsible_person: str,
+    deadline: dt.date,
+) -> RectificationItem:
+    """Edit an item that is not under review or cleared (ledger:edit, in jurisdiction)."""
+    _require_edit(session, identity, item)
+    _check_version(item, version)
+    if ItemStatus(item.status) not in EDITABLE_STATUSES:
+        raise InvalidTransition(
+            f"事项处于“{item.status_label}”状态，审核中或已销号的事项不能修改。"
+        )
+    if not (problem or "").strip():
+        raise ValidationFailed("问题描述不能为空。", fields={"problem": "必填"})
+    item.problem = problem.strip()
+    item.measure = (measure or "").strip()
+    item.responsible_person = (responsible_person or "").strip()
+    item.deadline = deadline
+    changelog.set_action(item, "修改整改事项")
+    session.flush()
+    return item
+
+
+def add_note(session, identity, item: RectificationItem, note: str) -> ProgressNote:
+    """整改进展: a dated note (evidence files are attached to it by the caller with
+    ``attachments.services.store_upload(owner_type="progress_note")``). A first note on an
+    item still 待整改 starts it (整改中)."""
+    _require_edit(session, identity, item)
+    if ItemStatus(item.status) == ItemStatus.CLEARED or item.status in REVIEW_STATUSES:
+        raise InvalidTransition(f"事项处于“{item.status_label}”状态，不能填报进展。")
+    if not (note or "").strip():
+        raise ValidationFailed("请填写整改进展。", fields={"note": "必填"})
+    if item.status == ItemStatus.PENDING:
+        from whirlwind.ledger.workflow import transition
+
+        transition(session, identity, item, "start")
+    row = ProgressNote(item=item, author_id=identity.user.id, note=note.strip())
+    session.add(row)
+    session.flush()
+    return row
