@@ -21,3 +21,4 @@ from whirlwind.outbox import SearchOutbox  # noqa: F401
 from whirlwind.persons.models import Person  # noqa: F401
 from whirlwind.reference.models import RefValue  # noqa: F401
 from whirlwind.targets.models import AcceptanceInspection, Campaign, OrgAssessment, RectificationTarget, TargetRecheck  # noqa: F401
+from whirlwind.cases.models import Case, CaseClue, CaseStageEvent, CaseSubject, Clue, ClueCategory, ClueDisposal, ClueReportedPerson, PublicNotice, PublicNoticeEntry  # noqa: F401
