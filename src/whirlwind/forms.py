@@ -130,12 +130,14 @@ def choice(title: str, choices, *, missing=colander.required, multiple=False, **
     choices = list(choices)
     values = [str(v) for v, _ in choices]
     if multiple:
+        contains_only = colander.ContainsOnly(values)
+        contains_only.err_template = "含有无效的选项"  # no such keyword in colander 2.0
         return colander.SchemaNode(
             colander.Set(),
             title=title,
             missing=missing,
             missing_msg=REQUIRED,
-            validator=colander.ContainsOnly(values, err_template="含有无效的选项"),
+            validator=contains_only,
             widget=deform.widget.CheckboxChoiceWidget(values=choices),
             **kw,
         )
