@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
         "whirlwind.commands:add_user_args",
         "create a user (password from stdin or a prompt)",
     ),
+    "import-orgs": ("whirlwind.orgs.commands:import_orgs_command", "whirlwind.orgs.commands:import_orgs_args",
+                    "import units from a CSV or Excel file (all rows validated first; nothing written on error)"),
     "verify-log": (
         "whirlwind.commands:verify_log",
         None,
@@ -41,6 +43,11 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
         "whirlwind.backup:restore_command",
         "whirlwind.backup:restore_args",
         "replace the database with a backup, verify the change log, rebuild the index",
+    ),
+    "create-token": (
+        "whirlwind.api.cli:create_token_command",
+        "whirlwind.api.cli:create_token_args",
+        "create a personal API token for a user; prints it once",
     ),
 }
 
