@@ -6,6 +6,7 @@ module; an area that adds models adds one import line here.
 
 from whirlwind.accounts.models import ApiToken, AuthSession, LoginAttempt, Role, User  # noqa: F401
 from whirlwind.attachments.models import Attachment  # noqa: F401
+from whirlwind.audits.models import Audit, AuditScope, CommitteeReport, Finding, FindingPerson, RecoveryEntry  # noqa: F401
 from whirlwind.changelog import ChangeLog, ChangeLogHead  # noqa: F401
 from whirlwind.db import Base  # noqa: F401
 from whirlwind.ledger.models import (  # noqa: F401
@@ -21,4 +22,5 @@ from whirlwind.outbox import SearchOutbox  # noqa: F401
 from whirlwind.persons.models import Person  # noqa: F401
 from whirlwind.reference.models import RefValue  # noqa: F401
 from whirlwind.targets.models import AcceptanceInspection, Campaign, OrgAssessment, RectificationTarget, TargetRecheck  # noqa: F401
+from whirlwind.disclosure.models import DisclosureCatalogItem, DisclosureCheck, DisclosureFailure, DisclosureRecord  # noqa: F401
 from whirlwind.cases.models import Case, CaseClue, CaseStageEvent, CaseSubject, Clue, ClueCategory, ClueDisposal, ClueReportedPerson, PublicNotice, PublicNoticeEntry  # noqa: F401
