@@ -116,3 +116,147 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+# --- Administration of users and roles (用户管理、角色管理) -------------------------------
+
+
+def _in_jurisdiction_or_404(session, actor, org_id) -> None:
+    from whirlwind.errors import NotFound
+    from whirlwind.scoping import in_jurisdiction
+
+    if not in_jurisdiction(session, actor, org_id):
+        raise NotFound("单位不存在或不在您的管辖范围内。")
+
+
+def assignable_roles(session, actor) -> list[Role]:
+    """Active roles an administrator may give: none that grants more than they hold."""
+    roles = session.scalars(select(Role).where(Role.active.is_(True)).order_by(Role.sort, Role.id))
+    return [r for r in roles if r.permission_set <= actor.permissions]
+
+
+def _roles_for(session, actor, role_codes) -> list[Role]:
+    allowed = {r.code: r for r in assignable_roles(session, actor)}
+    codes = set(role_codes or ())
+    if not codes:
+        raise ValidationFailed("请至少选择一个角色。", fields={"roles": "必填"})
+    refused = codes - set(allowed)
+    if refused:
+        raise ValidationFailed(
+            f"不能授予角色：{'、'.join(sorted(refused))}（超出您自己的权限或已停用）。", fields={"roles": "无效"}
+        )
+    return [allowed[c] for c in sorted(codes)]
+
+
+def admin_create_user(session, actor, *, username, display_name, org, role_codes, password, phone=""):
+    """Create a user inside the administrator's jurisdiction."""
+    _in_jurisdiction_or_404(session, actor, org.id)
+    if not org.active:
+        raise ValidationFailed("所选单位已停用。", fields={"org_id": "已停用"})
+    _roles_for(session, actor, role_codes)
+    return create_user(session, username=username, display_name=display_name, org=org,
+                       role_codes=list(role_codes), password=password, phone=phone)
+
+
+def update_user(session, actor, user: User, *, display_name, phone, org, role_codes, version=None):
+    from whirlwind.errors import StaleVersion
+
+    if version is not None and int(version) != user.version:
+        raise StaleVersion()
+    _in_jurisdiction_or_404(session, actor, org.id)
+    roles = _roles_for(session, actor, role_codes)
+    # Roles the editor may not grant stay as they were (never silently removed or added).
+    kept = [r for r in user.roles if not (r.permission_set <= actor.permissions)]
+    if user.id == actor.id and org.id != user.org_id:
+        raise ValidationFailed("不能修改您自己的所属单位。", fields={"org_id": "不可修改"})
+    user.display_name = (display_name or "").strip() or user.username
+    user.phone = (phone or "").strip()
+    user.org_id = org.id
+    user.org = org
+    new_roles = kept + roles
+    if {r.id for r in new_roles} != {r.id for r in user.roles}:
+        from whirlwind import changelog
+
+        changelog.set_action(user, "修改角色：" + "、".join(r.label_zh for r in new_roles))
+        user.roles = new_roles
+        # The role change itself touches only the link table: bump the version so the
+        # change is logged with the user.
+        user.updated_at = utcnow()
+    session.flush()
+    return user
+
+
+def end_sessions(session, user: User) -> int:
+    from sqlalchemy import delete
+
+    from whirlwind.accounts.models import AuthSession
+
+    return session.execute(delete(AuthSession).where(AuthSession.user_id == user.id)).rowcount or 0
+
+
+def deactivate_user(session, actor, user: User) -> None:
+    """停用: the account can no longer log in, and its open sessions end now."""
+    if user.id == actor.id:
+        raise ValidationFailed("不能停用您自己的账号。")
+    if not user.active:
+        raise ValidationFailed("该账号已停用。")
+    user.active = False
+    end_sessions(session, user)
+    session.flush()
+
+
+def reactivate_user(session, actor, user: User) -> None:
+    if user.active:
+        raise ValidationFailed("该账号已是启用状态。")
+    if not user.org.active:
+        raise ValidationFailed("该用户所属单位已停用，请先调整所属单位。")
+    user.active = True
+    session.flush()
+
+
+def reset_password(session, actor, user: User, password: str) -> None:
+    """An administrator sets a temporary password; the user's sessions end."""
+    from whirlwind import changelog
+
+    set_password(user, password)
+    changelog.set_action(user, "重置密码")
+    end_sessions(session, user)
+    session.flush()
+
+
+def update_role(session, actor, role: Role, *, label_zh, label_en, active, permissions, sort=0) -> Role:
+    """Roles are data: an administrator edits their labels and permissions."""
+    from whirlwind.security import Permission
+
+    known = {str(p) for p in Permission}
+    perms = {str(p) for p in permissions}
+    unknown = perms - known
+    if unknown:
+        raise ValidationFailed(f"未知的权限：{'、'.join(sorted(unknown))}")
+    if not (label_zh or "").strip():
+        raise ValidationFailed("角色名称不能为空。", fields={"label_zh": "必填"})
+    if role.code == "admin" and (not active or {"users:manage", "orgs:manage"} - perms):
+        raise ValidationFailed("系统管理员角色必须保持启用，且保留用户管理和组织机构管理权限。")
+    if perms - actor.permissions:
+        raise ValidationFailed("不能授予您自己没有的权限。")
+    role.label_zh = label_zh.strip()
+    role.label_en = (label_en or "").strip()
+    role.active = bool(active)
+    role.sort = int(sort or 0)
+    role.permissions = " ".join(sorted(perms))
+    session.flush()
+    return role
+
+
+def create_role(session, actor, *, code, label_zh, label_en="", permissions=(), sort=0) -> Role:
+    import re
+
+    code = (code or "").strip()
+    if not re.fullmatch(r"[a-z][a-z0-9_]{1,39}", code):
+        raise ValidationFailed("角色代码只能使用小写字母、数字和下划线，以字母开头。", fields={"code": "格式不对"})
+    if session.scalar(select(Role.id).where(Role.code == code)) is not None:
+        raise ValidationFailed(f"角色代码 {code} 已存在。", fields={"code": "已存在"})
+    role = Role(code=code, label_zh="", permissions="")
+    session.add(role)
+    return update_role(session, actor, role, label_zh=label_zh, label_en=label_en, active=True,
+                       permissions=permissions, sort=sort)

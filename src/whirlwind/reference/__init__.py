@@ -2,4 +2,7 @@
 
 
 def includeme(config):
-    pass
+    config.add_route("reference.index", "/admin/reference")
+    config.add_route("reference.kind", "/admin/reference/{kind}")
+    config.add_route("reference.add", "/admin/reference/{kind}/add")
+    config.add_route("reference.edit", "/admin/reference/value/{id:\\d+}/edit")

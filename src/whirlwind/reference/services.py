@@ -82,3 +82,65 @@ def request_labels(request, kind: str) -> dict[str, str]:
     if kind not in cache:
         cache[kind] = labels(request.dbsession, kind)
     return cache[kind]
+
+
+# --- Administration (参考数据维护) ----------------------------------------------------------
+
+
+def kinds(session) -> list[tuple[str, int, int]]:
+    """(kind, values, active values) of every list, counted in SQL."""
+    from sqlalchemy import case, func
+
+    stmt = (
+        select(RefValue.kind, func.count(), func.sum(case((RefValue.active.is_(True), 1), else_=0)))
+        .group_by(RefValue.kind)
+        .order_by(RefValue.kind)
+    )
+    return [(k, n, int(a or 0)) for k, n, a in session.execute(stmt)]
+
+
+def values(session, kind: str) -> list[RefValue]:
+    return list(session.scalars(select(RefValue).where(RefValue.kind == kind).order_by(RefValue.sort, RefValue.id)))
+
+
+def update_value(session, value: RefValue, *, label_zh: str, label_en: str = "", active: bool, sort: int,
+                 note: str | None = None) -> RefValue:
+    """Labels, order and whether a value is offered; the code never changes (records store it)."""
+    from whirlwind.errors import ValidationFailed
+
+    if not (label_zh or "").strip():
+        raise ValidationFailed("中文名称不能为空。", fields={"label_zh": "必填"})
+    value.label_zh = label_zh.strip()
+    value.label_en = (label_en or "").strip()
+    value.active = bool(active)
+    value.sort = int(sort)
+    if note is not None:
+        value.note = note
+    session.flush()
+    return value
+
+
+def add_value(session, kind: str, *, code: str, label_zh: str, label_en: str = "", sort: int | None = None,
+              parent_code: str = "") -> RefValue:
+    import re
+
+    from sqlalchemy import func
+
+    from whirlwind.errors import NotFound, ValidationFailed
+
+    if session.scalar(select(RefValue.id).where(RefValue.kind == kind).limit(1)) is None and kind not in declared():
+        raise NotFound("参考数据类别不存在。")
+    code = (code or "").strip()
+    if not re.fullmatch(r"[A-Za-z0-9_\-.]{1,40}", code):
+        raise ValidationFailed("代码只能使用字母、数字、下划线、点和连字符（最多 40 个字符）。", fields={"code": "格式不对"})
+    if session.scalar(select(RefValue.id).where(RefValue.kind == kind, RefValue.code == code)) is not None:
+        raise ValidationFailed(f"代码 {code} 在该类别中已存在。", fields={"code": "已存在"})
+    if not (label_zh or "").strip():
+        raise ValidationFailed("中文名称不能为空。", fields={"label_zh": "必填"})
+    if sort is None:
+        sort = (session.scalar(select(func.max(RefValue.sort)).where(RefValue.kind == kind)) or 0) + 1
+    value = RefValue(kind=kind, code=code, label_zh=label_zh.strip(), label_en=(label_en or "").strip(),
+                     sort=sort, parent_code=(parent_code or "").strip(), note="local")
+    session.add(value)
+    session.flush()
+    return value
