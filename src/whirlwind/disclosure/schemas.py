@@ -31,8 +31,9 @@ def _reasons_widget(node, kw):
 
 @colander.deferred
 def _reasons_validator(node, kw):
-    return colander.ContainsOnly([c for c, _ in choices(kw["request"].dbsession, "disclosure_failure")],
-                                 err_template="含有无效的选项")
+    validator = colander.ContainsOnly([c for c, _ in choices(kw["request"].dbsession, "disclosure_failure")])
+    validator.err_template = "含有无效的选项"
+    return validator
 
 
 def _int(title, **kw):
@@ -96,8 +97,11 @@ class CheckSchema(colander.MappingSchema):
     catalog_item_id = _int("公开事项", widget=deform.widget.HiddenWidget())
     period = text("公开期间", max_length=16, widget=deform.widget.HiddenWidget())
     checked_on = date("检查日期")
-    result = choice("检查结论", [("pass", "合格"), ("fail", "不合格")],
-                    widget=deform.widget.RadioChoiceWidget(values=[("pass", "合格"), ("fail", "不合格")]))
+    result = colander.SchemaNode(
+        colander.String(), title="检查结论", missing_msg="必填",
+        validator=colander.OneOf(["pass", "fail"], msg_err="无效的选项"),
+        widget=deform.widget.RadioChoiceWidget(values=[("pass", "合格"), ("fail", "不合格")], inline=True),
+    )
     reasons = colander.SchemaNode(colander.Set(), title="不合格情形（可多选）", missing=(),
                                   widget=_reasons_widget, validator=_reasons_validator)
     note = text("检查意见", max_length=2000, missing="")
