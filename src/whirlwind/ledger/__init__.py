@@ -2,4 +2,14 @@
 
 
 def includeme(config):
-    pass
+    config.add_route("ledger.index", "/ledger")
+    config.add_route("ledger.export", "/ledger/export.xlsx")
+    config.add_route("ledger.board", "/ledger/board")
+    config.add_route("ledger.overdue", "/ledger/overdue")
+    config.add_route("ledger.my_packages", "/ledger/my-packages")
+    config.add_route("ledger.item", "/ledger/items/{id:\\d+}")
+    config.add_route("ledger.edit", "/ledger/items/{id:\\d+}/edit")
+    config.add_route("ledger.note", "/ledger/items/{id:\\d+}/notes")
+    config.add_route(
+        "ledger.transition", "/ledger/items/{id:\\d+}/{action:start|submit|approve|return|reopen}"
+    )
