@@ -68,6 +68,10 @@ def _visible_ids(wsgi, headers, path: str) -> list[int]:
     return [item["id"] for item in res.json["items"]]
 
 
+# The audits demo loader triggers this autoflush warning (reported; not an API matter).
+@pytest.mark.filterwarnings(
+    "ignore:Object of type <Finding> not in session:sqlalchemy.exc.SAWarning"
+)
 def test_schemathesis_finds_no_server_error_and_no_document_violation(fuzz_setup):
     wsgi, headers = fuzz_setup
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", wsgi)

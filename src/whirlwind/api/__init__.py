@@ -11,6 +11,7 @@ import importlib
 MODULES = (
     "whirlwind.api.me",
     "whirlwind.api.orgs",
+    "whirlwind.api.ledger",
 )
 
 

@@ -52,6 +52,8 @@ class Endpoint:
     status: int = 200
     errors: tuple[int, ...] = ()
     description: str = ""
+    # JSON Schemas of path parameters other than numeric ids (e.g. an action name).
+    path_schemas: dict = field(default_factory=dict)
 
     @property
     def operation_id(self) -> str:
@@ -80,6 +82,7 @@ def endpoint(
     status: int = 200,
     errors: tuple[int, ...] = (),
     description: str = "",
+    path_schemas: dict | None = None,
 ):
     """Register an API view called ``name`` (the operationId). ``path`` is relative to ``/api/v1`` and uses ``{name}``
     placeholders (the same syntax in Pyramid routes and OpenAPI). ``query`` and ``body`` are
@@ -112,6 +115,7 @@ def endpoint(
             status=status,
             errors=errors,
             description=description or (fn.__doc__ or "").strip(),
+            path_schemas=path_schemas or {},
         )
         return view
 

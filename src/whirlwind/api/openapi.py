@@ -178,7 +178,8 @@ def _parameters(request, ep: Endpoint) -> list[dict]:
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            "schema": ep.path_schemas.get(name)
+            or {"type": "integer", "minimum": 1, "maximum": MAX_ID},
         }
         for name in ep.path_params
     ]
