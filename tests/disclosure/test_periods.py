@@ -60,12 +60,22 @@ def test_periods_due_in_a_range_include_last_years_periods():
     keys = [p.key for p in periods_due_between("month", 10, D(2026, 1, 1), D(2026, 12, 31))]
     assert keys[0] == "2025-12" and keys[-1] == "2026-11" and len(keys) == 12
     assert [p.key for p in periods_due_between("quarter", 15, D(2026, 1, 1), D(2026, 12, 31))] == [
-        "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]
-    assert [p.key for p in periods_due_between("year", 31, D(2026, 1, 1), D(2026, 12, 31))] == ["2025"]
+        "2025-Q4",
+        "2026-Q1",
+        "2026-Q2",
+        "2026-Q3",
+    ]
+    assert [p.key for p in periods_due_between("year", 31, D(2026, 1, 1), D(2026, 12, 31))] == [
+        "2025"
+    ]
     assert [p.key for p in periods_due_between("half", 0, D(2026, 1, 1), D(2026, 12, 31))] == [
-        "2026-H1", "2026-H2"]
+        "2026-H1",
+        "2026-H2",
+    ]
     # A single month.
-    assert [p.key for p in periods_due_between("month", 10, D(2026, 4, 1), D(2026, 4, 30))] == ["2026-03"]
+    assert [p.key for p in periods_due_between("month", 10, D(2026, 4, 1), D(2026, 4, 30))] == [
+        "2026-03"
+    ]
     assert periods_due_between("event", 7, D(2026, 1, 1), D(2026, 12, 31)) == []
 
 
@@ -73,8 +83,16 @@ def test_period_keys_must_fit_the_frequency():
     assert parse_key("quarter", "2026-Q2").start == D(2026, 4, 1)
     assert period_containing("half", D(2026, 7, 1)).key == "2026-H2"
     assert period_containing("quarter", D(2026, 3, 31)).key == "2026-Q1"
-    for freq, key in [("month", "2026-13"), ("month", "2026-Q1"), ("quarter", "2026-Q5"), ("quarter", "2026-03"),
-                      ("half", "2026-H3"), ("year", "26"), ("year", "2026-01"), ("event", "2026-02-30")]:
+    for freq, key in [
+        ("month", "2026-13"),
+        ("month", "2026-Q1"),
+        ("quarter", "2026-Q5"),
+        ("quarter", "2026-03"),
+        ("half", "2026-H3"),
+        ("year", "26"),
+        ("year", "2026-01"),
+        ("event", "2026-02-30"),
+    ]:
         with pytest.raises(ValueError):
             parse_key(freq, key)
     event = parse_key("event", "2026-03-15")

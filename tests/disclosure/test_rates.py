@@ -74,9 +74,14 @@ def test_district_rates_match_hand_computed_numbers(dbsession, tree, users, data
     assert by_name["星光村"].rate == 0
     assert (by_name["星光村"].missing, by_name["星光村"].pending) == (15, 1)
     # Streets, worst first: 祁家湾 14/32, 蔡店 6/15.
-    assert [(s[1], s[2].on_time, s[2].decided) for s in r.streets] == [("蔡店街道", 6, 15), ("祁家湾街道", 14, 32)]
+    assert [(s[1], s[2].on_time, s[2].decided) for s in r.streets] == [
+        ("蔡店街道", 6, 15),
+        ("祁家湾街道", 14, 32),
+    ]
     # Pagination in SQL: the second page of size 2 holds the best village.
-    page2 = stats.unit_rates(dbsession, ident(users, "district"), tree["D1"], 2025, TODAY, limit=2, offset=2)
+    page2 = stats.unit_rates(
+        dbsession, ident(users, "district"), tree["D1"], 2025, TODAY, limit=2, offset=2
+    )
     assert [u[1] for u in page2.units] == ["大潭村"] and page2.unit_count == 3
 
 
@@ -107,7 +112,9 @@ def test_unit_calendar_classifies_each_cell(dbsession, tree, data):
     rows = {it.code: cells for it, cells in cal.rows}
     assert set(rows) == {"M", "Q"}  # event items are listed apart; inactive items not at all
     assert rows["Q"]["2025-06"].status == Status.MISSING
-    assert rows["Q"]["2025-12"].status == Status.PENDING and rows["Q"]["2025-12"].due == D(2026, 1, 15)
+    assert rows["Q"]["2025-12"].status == Status.PENDING and rows["Q"]["2025-12"].due == D(
+        2026, 1, 15
+    )
     assert rows["M"]["2025-12"].status == Status.PENDING
     assert "2025-02" not in rows["Q"]
     assert [(c.item.code, c.status) for c in cal.events] == [("E", Status.LATE)]

@@ -16,21 +16,32 @@ from whirlwind.security import Permission
 FORM = "whirlwind:disclosure/templates/form.jinja2"
 
 
-@view_config(route_name="disclosure.catalog", permission=Permission.DISCLOSURE_VIEW,
-             renderer="whirlwind:disclosure/templates/catalog.jinja2")
+@view_config(
+    route_name="disclosure.catalog",
+    permission=Permission.DISCLOSURE_VIEW,
+    renderer="whirlwind:disclosure/templates/catalog.jinja2",
+)
 def catalog(request):
     items = services.catalog_items(request.dbsession, active_only=False)
     return {"items": items, "domains": DOMAIN_LABELS}
 
 
-@view_config(route_name="disclosure.catalog_seed", permission=Permission.DISCLOSURE_CATALOG, request_method="POST")
+@view_config(
+    route_name="disclosure.catalog_seed",
+    permission=Permission.DISCLOSURE_CATALOG,
+    request_method="POST",
+)
 def catalog_seed(request):
     added = seed_catalog(request.dbsession)
-    request.session.flash(f"已补充 {added} 个默认目录项。" if added else "默认目录项均已存在，未做改动。", "info")
+    request.session.flash(
+        f"已补充 {added} 个默认目录项。" if added else "默认目录项均已存在，未做改动。", "info"
+    )
     return HTTPFound(request.route_url("disclosure.catalog"))
 
 
-@view_config(route_name="disclosure.catalog_new", permission=Permission.DISCLOSURE_CATALOG, renderer=FORM)
+@view_config(
+    route_name="disclosure.catalog_new", permission=Permission.DISCLOSURE_CATALOG, renderer=FORM
+)
 def catalog_new(request):
     form = make_form(request, CatalogForm(), formid="catalog")
 
@@ -40,21 +51,29 @@ def catalog_new(request):
         request.session.flash(f"已添加目录项“{item.title}”。", "success")
         return HTTPFound(request.route_url("disclosure.catalog"))
 
-    result = handle_form(request, form, on_success, appstruct={"active": True, "deadline_days": 15,
-                                                               "applies_to": "both", "sort": 0})
+    result = handle_form(
+        request,
+        form,
+        on_success,
+        appstruct={"active": True, "deadline_days": 15, "applies_to": "both", "sort": 0},
+    )
     if isinstance(result, dict):
         result["title"] = "添加公开目录项"
     return result
 
 
-@view_config(route_name="disclosure.catalog_edit", permission=Permission.DISCLOSURE_CATALOG, renderer=FORM)
+@view_config(
+    route_name="disclosure.catalog_edit", permission=Permission.DISCLOSURE_CATALOG, renderer=FORM
+)
 def catalog_edit(request):
     item = services.get_catalog_item(request.dbsession, request.matchdict["id"])
     form = make_form(request, CatalogForm(), formid="catalog")
 
     def on_success(data):
         version = data.pop("version", None)
-        services.save_catalog_item(request.dbsession, request.identity, data, item=item, version=version)
+        services.save_catalog_item(
+            request.dbsession, request.identity, data, item=item, version=version
+        )
         request.session.flash(f"已保存目录项“{item.title}”。", "success")
         return HTTPFound(request.route_url("disclosure.catalog"))
 

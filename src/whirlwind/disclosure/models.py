@@ -50,7 +50,7 @@ APPLIES_LABELS = {AppliesTo.VILLAGE: "村", AppliesTo.COMMUNITY: "社区", Appli
 
 
 class CheckResult(enum.StrEnum):
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 (a check result, not a password)
     FAIL = "fail"
 
     @property
@@ -132,7 +132,9 @@ class DisclosureRecord(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
-    catalog_item_id: Mapped[int] = mapped_column(ForeignKey("disclosure_catalog_item.id"), index=True)
+    catalog_item_id: Mapped[int] = mapped_column(
+        ForeignKey("disclosure_catalog_item.id"), index=True
+    )
     period: Mapped[str] = mapped_column(String(16))
     period_start: Mapped[dt.date] = mapped_column(Date)
     period_end: Mapped[dt.date] = mapped_column(Date)
@@ -158,7 +160,9 @@ class DisclosureRecord(TimestampMixin, Base):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        UniqueConstraint("org_id", "catalog_item_id", "period", name="uq_disclosure_record_obligation"),
+        UniqueConstraint(
+            "org_id", "catalog_item_id", "period", name="uq_disclosure_record_obligation"
+        ),
         Index("ix_disclosure_record_item_period", "catalog_item_id", "period"),
     )
 
@@ -195,7 +199,9 @@ class DisclosureCheck(TimestampMixin, Base):
     record: Mapped[DisclosureRecord | None] = relationship()
     checker: Mapped[User | None] = relationship()
 
-    __table_args__ = (Index("ix_disclosure_check_obligation", "org_id", "catalog_item_id", "period"),)
+    __table_args__ = (
+        Index("ix_disclosure_check_obligation", "org_id", "catalog_item_id", "period"),
+    )
 
     @property
     def reason_codes(self) -> list[str]:
@@ -237,7 +243,9 @@ class DisclosureFailure(TimestampMixin, Base):
     check: Mapped[DisclosureCheck | None] = relationship()
     created_by: Mapped[User | None] = relationship()
 
-    __table_args__ = (Index("ix_disclosure_failure_obligation", "org_id", "catalog_item_id", "period"),)
+    __table_args__ = (
+        Index("ix_disclosure_failure_obligation", "org_id", "catalog_item_id", "period"),
+    )
 
     @property
     def number(self) -> str:

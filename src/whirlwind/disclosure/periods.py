@@ -200,5 +200,5 @@ def month_range(year: int) -> tuple[dt.date, dt.date]:
 
 
 def month_label(key: str) -> str:
-    year, month = key.split("-")
+    _year, month = key.split("-")
     return f"{int(month)}月"

@@ -22,7 +22,13 @@ from whirlwind.disclosure.models import (
     FailureKind,
 )
 from whirlwind.disclosure.periods import classify
-from whirlwind.disclosure.schemas import CheckForm, EventRecordForm, FailureForm, RecordEditForm, RecordForm
+from whirlwind.disclosure.schemas import (
+    CheckForm,
+    EventRecordForm,
+    FailureForm,
+    RecordEditForm,
+    RecordForm,
+)
 from whirlwind.disclosure.views import today
 from whirlwind.errors import NotFound, ValidationFailed
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
@@ -50,7 +56,8 @@ def _records_query(request):
     params = request.params
     rec = DisclosureRecord
     stmt = (
-        select(rec).join(DisclosureCatalogItem, DisclosureCatalogItem.id == rec.catalog_item_id)
+        select(rec)
+        .join(DisclosureCatalogItem, DisclosureCatalogItem.id == rec.catalog_item_id)
         .options(joinedload(rec.org))
         .order_by(rec.published_on.desc(), rec.id.desc())
     )
@@ -67,7 +74,9 @@ def _records_query(request):
         stmt = stmt.where(rec.channel == params["channel"])
     if params.get("year", "").isdigit():
         year = int(params["year"])
-        stmt = stmt.where(rec.published_on >= dt.date(year, 1, 1), rec.published_on <= dt.date(year, 12, 31))
+        stmt = stmt.where(
+            rec.published_on >= dt.date(year, 1, 1), rec.published_on <= dt.date(year, 12, 31)
+        )
     if params.get("timeliness") == "late":
         stmt = stmt.where(rec.published_on > rec.due_date)
     elif params.get("timeliness") == "on_time":
@@ -78,16 +87,27 @@ def _records_query(request):
 def _filter_context(request):
     session = request.dbsession
     units = session.execute(
-        scope_to_unit(select(Org.id, Org.name, Org.level).where(Org.level.in_(("district", "street"))),
-                      Org.id, request.identity, None).order_by(Org.code)
+        scope_to_unit(
+            select(Org.id, Org.name, Org.level).where(Org.level.in_(("district", "street"))),
+            Org.id,
+            request.identity,
+            None,
+        ).order_by(Org.code)
     ).all()
     items = services.catalog_items(session, active_only=False)
-    return {"units": units, "items": items, "domains": DOMAIN_LABELS,
-            "channels": request_labels(request, "disclosure_channel")}
+    return {
+        "units": units,
+        "items": items,
+        "domains": DOMAIN_LABELS,
+        "channels": request_labels(request, "disclosure_channel"),
+    }
 
 
-@view_config(route_name="disclosure.records", permission=Permission.DISCLOSURE_VIEW,
-             renderer="whirlwind:disclosure/templates/records.jinja2")
+@view_config(
+    route_name="disclosure.records",
+    permission=Permission.DISCLOSURE_VIEW,
+    renderer="whirlwind:disclosure/templates/records.jinja2",
+)
 def records(request):
     page_no, size = page_params(request)
     page = paginate(request.dbsession, _records_query(request), page_no, size)
@@ -99,14 +119,49 @@ def records_export(request):
     channels = request_labels(request, "disclosure_channel")
     rows = []
     for r in request.dbsession.scalars(_records_query(request)):
-        status = classify(r.due_date if not r.catalog_item.is_periodic else
-                          r.catalog_item.period(r.period).due(r.catalog_item.deadline_days), r.published_on, today())
-        rows.append([r.org.name, r.catalog_item.domain_label, r.catalog_item.title, r.period_label, r.published_on,
-                     status.label, channels.get(r.channel, r.channel), r.content, r.evidence_link,
-                     r.reviewer_body_label, r.reviewer_name, r.reviewed_on])
+        status = classify(
+            r.due_date
+            if not r.catalog_item.is_periodic
+            else r.catalog_item.period(r.period).due(r.catalog_item.deadline_days),
+            r.published_on,
+            today(),
+        )
+        rows.append(
+            [
+                r.org.name,
+                r.catalog_item.domain_label,
+                r.catalog_item.title,
+                r.period_label,
+                r.published_on,
+                status.label,
+                channels.get(r.channel, r.channel),
+                r.content,
+                r.evidence_link,
+                r.reviewer_body_label,
+                r.reviewer_name,
+                r.reviewed_on,
+            ]
+        )
     wb = new_workbook()
-    add_sheet(wb, "公开记录", ["村/社区", "类别", "公开事项", "公开期间", "公开日期", "状态", "公开渠道", "内容摘要",
-                           "佐证链接", "审核主体", "审核人", "审核日期"], rows)
+    add_sheet(
+        wb,
+        "公开记录",
+        [
+            "村/社区",
+            "类别",
+            "公开事项",
+            "公开期间",
+            "公开日期",
+            "状态",
+            "公开渠道",
+            "内容摘要",
+            "佐证链接",
+            "审核主体",
+            "审核人",
+            "审核日期",
+        ],
+        rows,
+    )
     return workbook_response(wb, "三务公开记录.xlsx")
 
 
@@ -122,8 +177,15 @@ def _obligation_from_params(request):
         except ValueError:
             event_date = None
     try:
-        return services.resolve(request.dbsession, request.identity, p.get("org_id"), p.get("catalog_item_id"),
-                                p.get("period"), event_date=event_date, today=today())
+        return services.resolve(
+            request.dbsession,
+            request.identity,
+            p.get("org_id"),
+            p.get("catalog_item_id"),
+            p.get("period"),
+            event_date=event_date,
+            today=today(),
+        )
     except ValidationFailed:
         # An event item reached without a date: the form asks for it.
         org = services.get_unit(request.dbsession, request.identity, p.get("org_id"))
@@ -133,7 +195,9 @@ def _obligation_from_params(request):
         return services.Obligation(org, item, None)
 
 
-@view_config(route_name="disclosure.record_new", permission=Permission.DISCLOSURE_EDIT, renderer=FORM)
+@view_config(
+    route_name="disclosure.record_new", permission=Permission.DISCLOSURE_EDIT, renderer=FORM
+)
 def record_new(request):
     ob = _obligation_from_params(request)
     schema = RecordForm() if ob.item.is_periodic else EventRecordForm()
@@ -141,11 +205,18 @@ def record_new(request):
 
     def on_success(data):
         record = services.create_record(request.dbsession, request.identity, data, today=today())
-        request.session.flash(f"已登记{record.org.name}“{record.catalog_item.title}”{record.period_label}的公开。", "success")
+        request.session.flash(
+            f"已登记{record.org.name}“{record.catalog_item.title}”{record.period_label}的公开。",
+            "success",
+        )
         return HTTPFound(request.route_url("disclosure.record", id=record.id))
 
-    defaults = {"org_id": ob.org.id, "catalog_item_id": ob.item.id, "published_on": today(),
-                "period": ob.period.key if ob.period and ob.item.is_periodic else ""}
+    defaults = {
+        "org_id": ob.org.id,
+        "catalog_item_id": ob.item.id,
+        "published_on": today(),
+        "period": ob.period.key if ob.period and ob.item.is_periodic else "",
+    }
     if ob.period and not ob.item.is_periodic:
         defaults["event_date"] = ob.period.start
     result = handle_form(request, form, on_success, appstruct=defaults)
@@ -155,25 +226,51 @@ def record_new(request):
 
 
 def _record(request) -> DisclosureRecord:
-    return get_visible(request.dbsession, request.identity, DisclosureRecord, request.matchdict["id"])
+    return get_visible(
+        request.dbsession, request.identity, DisclosureRecord, request.matchdict["id"]
+    )
 
 
-@view_config(route_name="disclosure.record", permission=Permission.DISCLOSURE_VIEW,
-             renderer="whirlwind:disclosure/templates/record.jinja2")
+@view_config(
+    route_name="disclosure.record",
+    permission=Permission.DISCLOSURE_VIEW,
+    renderer="whirlwind:disclosure/templates/record.jinja2",
+)
 def record_view(request):
     record = _record(request)
     session = request.dbsession
-    checks = list(session.scalars(select(DisclosureCheck).where(
-        DisclosureCheck.org_id == record.org_id, DisclosureCheck.catalog_item_id == record.catalog_item_id,
-        DisclosureCheck.period == record.period).order_by(DisclosureCheck.checked_on, DisclosureCheck.id)))
-    failures = list(session.scalars(select(DisclosureFailure).where(
-        DisclosureFailure.org_id == record.org_id, DisclosureFailure.catalog_item_id == record.catalog_item_id,
-        DisclosureFailure.period == record.period).order_by(DisclosureFailure.id)))
-    ob = services.Obligation(record.org, record.catalog_item, record.catalog_item.period(record.period))
+    checks = list(
+        session.scalars(
+            select(DisclosureCheck)
+            .where(
+                DisclosureCheck.org_id == record.org_id,
+                DisclosureCheck.catalog_item_id == record.catalog_item_id,
+                DisclosureCheck.period == record.period,
+            )
+            .order_by(DisclosureCheck.checked_on, DisclosureCheck.id)
+        )
+    )
+    failures = list(
+        session.scalars(
+            select(DisclosureFailure)
+            .where(
+                DisclosureFailure.org_id == record.org_id,
+                DisclosureFailure.catalog_item_id == record.catalog_item_id,
+                DisclosureFailure.period == record.period,
+            )
+            .order_by(DisclosureFailure.id)
+        )
+    )
+    ob = services.Obligation(
+        record.org, record.catalog_item, record.catalog_item.period(record.period)
+    )
     due = record.due_date if not record.catalog_item.is_periodic else ob.due
     return {
-        "record": record, "due": due, "status": classify(due, record.published_on, today()),
-        "checks": checks, "failures": failures,
+        "record": record,
+        "due": due,
+        "status": classify(due, record.published_on, today()),
+        "checks": checks,
+        "failures": failures,
         "attachments": for_owner(session, "disclosure_record", [record.id])[record.id],
         "channels": request_labels(request, "disclosure_channel"),
         "reasons": request_labels(request, "disclosure_failure"),
@@ -181,14 +278,18 @@ def record_view(request):
     }
 
 
-@view_config(route_name="disclosure.record_edit", permission=Permission.DISCLOSURE_EDIT, renderer=FORM)
+@view_config(
+    route_name="disclosure.record_edit", permission=Permission.DISCLOSURE_EDIT, renderer=FORM
+)
 def record_edit(request):
     record = _record(request)
     form = make_form(request, RecordEditForm(), buttons=("保存修改",), formid="record")
 
     def on_success(data):
         version = data.pop("version", None)
-        services.update_record(request.dbsession, request.identity, record, data, version=version, today=today())
+        services.update_record(
+            request.dbsession, request.identity, record, data, version=version, today=today()
+        )
         request.session.flash("公开记录已修改。", "success")
         return HTTPFound(request.route_url("disclosure.record", id=record.id))
 
@@ -196,16 +297,28 @@ def record_edit(request):
     values["version"] = record.version
     result = handle_form(request, form, on_success, appstruct=values)
     if isinstance(result, dict):
-        ob = services.Obligation(record.org, record.catalog_item, record.catalog_item.period(record.period))
+        ob = services.Obligation(
+            record.org, record.catalog_item, record.catalog_item.period(record.period)
+        )
         result.update(title="修改公开记录", ob=ob)
     return result
 
 
-@view_config(route_name="disclosure.record_evidence", permission=Permission.DISCLOSURE_EDIT, request_method="POST")
+@view_config(
+    route_name="disclosure.record_evidence",
+    permission=Permission.DISCLOSURE_EDIT,
+    request_method="POST",
+)
 def record_evidence(request):
     record = _record(request)
-    attachment = store_upload(request, "file", owner_type="disclosure_record", owner_id=record.id,
-                              org_id=record.org_id, required=True)
+    attachment = store_upload(
+        request,
+        "file",
+        owner_type="disclosure_record",
+        owner_id=record.id,
+        org_id=record.org_id,
+        required=True,
+    )
     request.session.flash(f"已上传佐证材料“{attachment.filename}”。", "success")
     return HTTPFound(request.route_url("disclosure.record", id=record.id))
 
@@ -213,11 +326,19 @@ def record_evidence(request):
 # --- Checks -------------------------------------------------------------------------------
 
 
-@view_config(route_name="disclosure.check_new", permission=Permission.DISCLOSURE_CHECK, renderer=FORM)
+@view_config(
+    route_name="disclosure.check_new", permission=Permission.DISCLOSURE_CHECK, renderer=FORM
+)
 def check_new(request):
     p = request.params
-    ob = services.resolve(request.dbsession, request.identity, p.get("org_id"), p.get("catalog_item_id"),
-                          p.get("period"), today=today())
+    ob = services.resolve(
+        request.dbsession,
+        request.identity,
+        p.get("org_id"),
+        p.get("catalog_item_id"),
+        p.get("period"),
+        today=today(),
+    )
     form = make_form(request, CheckForm(), buttons=("保存检查结果",), formid="check")
 
     def on_success(data):
@@ -228,22 +349,34 @@ def check_new(request):
         request.session.flash("检查结果已保存：不合格。可填写下表转为整改事项。", "warning")
         return HTTPFound(request.route_url("disclosure.failure_new", _query={"check": check.id}))
 
-    defaults = {"org_id": ob.org.id, "catalog_item_id": ob.item.id, "period": ob.period.key,
-                "checked_on": today()}
+    defaults = {
+        "org_id": ob.org.id,
+        "catalog_item_id": ob.item.id,
+        "period": ob.period.key,
+        "checked_on": today(),
+    }
     result = handle_form(request, form, on_success, appstruct=defaults)
     if isinstance(result, dict):
         record = services.record_for(request.dbsession, ob.org.id, ob.item.id, ob.period.key)
-        result.update(title="三务公开检查", ob=ob, record=record,
-                      status=services.status_of(request.dbsession, ob, today()))
+        result.update(
+            title="三务公开检查",
+            ob=ob,
+            record=record,
+            status=services.status_of(request.dbsession, ob, today()),
+        )
     return result
 
 
-@view_config(route_name="disclosure.check", permission=Permission.DISCLOSURE_VIEW,
-             renderer="whirlwind:disclosure/templates/check.jinja2")
+@view_config(
+    route_name="disclosure.check",
+    permission=Permission.DISCLOSURE_VIEW,
+    renderer="whirlwind:disclosure/templates/check.jinja2",
+)
 def check_view(request):
     check = services.get_check(request.dbsession, request.identity, request.matchdict["id"])
     return {
-        "check": check, "failure": services.failure_for_check(request.dbsession, check.id),
+        "check": check,
+        "failure": services.failure_for_check(request.dbsession, check.id),
         "reasons": request_labels(request, "disclosure_failure"),
         "history": changelog.history(request.dbsession, "disclosure_check", check.id),
     }
@@ -252,7 +385,9 @@ def check_view(request):
 # --- Failures -> ledger ---------------------------------------------------------------------
 
 
-@view_config(route_name="disclosure.failure_new", permission=Permission.DISCLOSURE_CHECK, renderer=FORM)
+@view_config(
+    route_name="disclosure.failure_new", permission=Permission.DISCLOSURE_CHECK, renderer=FORM
+)
 def failure_new(request):
     session = request.dbsession
     reasons = request_labels(request, "disclosure_failure")
@@ -262,38 +397,64 @@ def failure_new(request):
         if check.passed:
             raise NotFound("该检查结论为合格，无需整改。")
         kind = FailureKind.CHECK
-        ob = services.Obligation(check.org, check.catalog_item, check.catalog_item.period(check.period))
-        problem = services.default_problem(ob, kind, [reasons.get(r, r) for r in check.reason_codes])
+        ob = services.Obligation(
+            check.org, check.catalog_item, check.catalog_item.period(check.period)
+        )
+        problem = services.default_problem(
+            ob, kind, [reasons.get(r, r) for r in check.reason_codes]
+        )
     else:
         p = request.params
-        ob = services.resolve(session, request.identity, p.get("org_id"), p.get("catalog_item_id"), p.get("period"),
-                              today=today())
+        ob = services.resolve(
+            session,
+            request.identity,
+            p.get("org_id"),
+            p.get("catalog_item_id"),
+            p.get("period"),
+            today=today(),
+        )
         kind = FailureKind.MISSING
         problem = services.default_problem(ob, kind)
     form = make_form(request, FailureForm(), buttons=("转为整改事项",), formid="failure")
 
     def on_success(data):
-        failure = services.open_failure(session, request.identity, kind=kind, data=data, check=check, ob=ob,
-                                        today=today())
-        request.session.flash(f"已转为整改事项（问题编号 {failure.number}），进入整改台账。", "success")
+        failure = services.open_failure(
+            session, request.identity, kind=kind, data=data, check=check, ob=ob, today=today()
+        )
+        request.session.flash(
+            f"已转为整改事项（问题编号 {failure.number}），进入整改台账。", "success"
+        )
         return HTTPFound(request.route_url("disclosure.source", id=failure.id))
 
-    defaults = {"problem": problem, "deadline": today() + dt.timedelta(days=30),
-                "measure": "立即补充公开，并由村(居)务监督委员会复核。"}
+    defaults = {
+        "problem": problem,
+        "deadline": today() + dt.timedelta(days=30),
+        "measure": "立即补充公开，并由村(居)务监督委员会复核。",
+    }
     result = handle_form(request, form, on_success, appstruct=defaults)
     if isinstance(result, dict):
         result.update(title="转为整改事项", ob=ob, kind_label=FailureKind(kind).label)
     return result
 
 
-@view_config(route_name="disclosure.source", permission=Permission.DISCLOSURE_VIEW,
-             renderer="whirlwind:disclosure/templates/failure.jinja2")
+@view_config(
+    route_name="disclosure.source",
+    permission=Permission.DISCLOSURE_VIEW,
+    renderer="whirlwind:disclosure/templates/failure.jinja2",
+)
 def failure_view(request):
-    failure = get_visible(request.dbsession, request.identity, DisclosureFailure, request.matchdict["id"])
+    failure = get_visible(
+        request.dbsession, request.identity, DisclosureFailure, request.matchdict["id"]
+    )
     items = items_for_source(request.dbsession, ItemSource.DISCLOSURE, failure.id)
-    record = services.record_for(request.dbsession, failure.org_id, failure.catalog_item_id, failure.period)
+    record = services.record_for(
+        request.dbsession, failure.org_id, failure.catalog_item_id, failure.period
+    )
     return {
-        "failure": failure, "items": items, "progress": source_progress(items), "record": record,
+        "failure": failure,
+        "items": items,
+        "progress": source_progress(items),
+        "record": record,
         "reasons": request_labels(request, "disclosure_failure"),
         "history": changelog.history(request.dbsession, "disclosure_failure", failure.id),
         "CheckResult": CheckResult,

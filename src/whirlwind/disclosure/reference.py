@@ -17,7 +17,17 @@ REFERENCE = {
         ("late", "不及时", "Not on time", "C S26 art.31"),
         ("incomplete", "不完整", "Incomplete", "C S26 art.31"),
         ("untrue", "不真实", "Untrue", "C S26 art.31"),
-        ("irregular", "形式/程序不规范(未经审核)", "Irregular form or procedure (not reviewed)", "L S31"),
-        ("objection", "群众有异议/质询未答复", "Villagers' objection not answered", "C S26 art.31; L S31"),
+        (
+            "irregular",
+            "形式/程序不规范(未经审核)",
+            "Irregular form or procedure (not reviewed)",
+            "L S31",
+        ),
+        (
+            "objection",
+            "群众有异议/质询未答复",
+            "Villagers' objection not answered",
+            "C S26 art.31; L S31",
+        ),
     ],
 }

@@ -16,22 +16,30 @@ from whirlwind.reference.services import choices
 
 @colander.deferred
 def _channel_widget(node, kw):
-    return deform.widget.SelectWidget(values=[("", "— 请选择 —"), *choices(kw["request"].dbsession, "disclosure_channel")])
+    return deform.widget.SelectWidget(
+        values=[("", "— 请选择 —"), *choices(kw["request"].dbsession, "disclosure_channel")]
+    )
 
 
 @colander.deferred
 def _channel_validator(node, kw):
-    return colander.OneOf([c for c, _ in choices(kw["request"].dbsession, "disclosure_channel")], msg_err="无效的选项")
+    return colander.OneOf(
+        [c for c, _ in choices(kw["request"].dbsession, "disclosure_channel")], msg_err="无效的选项"
+    )
 
 
 @colander.deferred
 def _reasons_widget(node, kw):
-    return deform.widget.CheckboxChoiceWidget(values=choices(kw["request"].dbsession, "disclosure_failure"))
+    return deform.widget.CheckboxChoiceWidget(
+        values=choices(kw["request"].dbsession, "disclosure_failure")
+    )
 
 
 @colander.deferred
 def _reasons_validator(node, kw):
-    validator = colander.ContainsOnly([c for c, _ in choices(kw["request"].dbsession, "disclosure_failure")])
+    validator = colander.ContainsOnly(
+        [c for c, _ in choices(kw["request"].dbsession, "disclosure_failure")]
+    )
     validator.err_template = "含有无效的选项"
     return validator
 
@@ -45,26 +53,41 @@ class CatalogSchema(colander.MappingSchema):
     domain = choice("公开类别", DOMAIN_LABELS.items())
     title = text("公开事项", max_length=200)
     frequency = choice("公开频次", FREQUENCY_LABELS.items())
-    deadline_days = _int("公开期限（天）", description="定期事项：期末后 N 天内；即时/专项：事项发生后 N 天内",
-                         validator=colander.Range(0, 366, min_err="不能为负数", max_err="不能超过 366 天"))
+    deadline_days = _int(
+        "公开期限（天）",
+        description="定期事项：期末后 N 天内；即时/专项：事项发生后 N 天内",
+        validator=colander.Range(0, 366, min_err="不能为负数", max_err="不能超过 366 天"),
+    )
     applies_to = choice("适用于", APPLIES_LABELS.items())
-    active = colander.SchemaNode(colander.Boolean(), title="启用", missing=False,
-                                 widget=deform.widget.CheckboxWidget())
+    active = colander.SchemaNode(
+        colander.Boolean(), title="启用", missing=False, widget=deform.widget.CheckboxWidget()
+    )
     sort = _int("排序", missing=0)
     note = text("说明（依据、[U] 待确认等）", max_length=1000, missing="")
 
 
 class CatalogForm(CSRFSchema, CatalogSchema):
-    version = colander.SchemaNode(colander.Integer(), widget=deform.widget.HiddenWidget(), missing=None)
+    version = colander.SchemaNode(
+        colander.Integer(), widget=deform.widget.HiddenWidget(), missing=None
+    )
 
 
 class RecordFields(colander.MappingSchema):
     published_on = date("公开日期")
-    channel = colander.SchemaNode(colander.String(), title="公开渠道", missing_msg="必填",
-                                  widget=_channel_widget, validator=_channel_validator)
+    channel = colander.SchemaNode(
+        colander.String(),
+        title="公开渠道",
+        missing_msg="必填",
+        widget=_channel_widget,
+        validator=_channel_validator,
+    )
     content = text("公开内容摘要", max_length=2000, missing="")
-    evidence_link = text("佐证链接（网站、公众号文章等）", max_length=500, missing="",
-                         description="照片等文件可在保存后上传")
+    evidence_link = text(
+        "佐证链接（网站、公众号文章等）",
+        max_length=500,
+        missing="",
+        description="照片等文件可在保存后上传",
+    )
     reviewer_body = choice("审核主体", REVIEWER_BODIES.items(), missing="")
     reviewer_name = text("审核人", max_length=64, missing="")
     reviewed_on = date("审核日期", missing=None)
@@ -89,7 +112,9 @@ class EventRecordForm(CSRFSchema, EventRecordSchema):
 
 
 class RecordEditForm(CSRFSchema, RecordFields):
-    version = colander.SchemaNode(colander.Integer(), widget=deform.widget.HiddenWidget(), missing=None)
+    version = colander.SchemaNode(
+        colander.Integer(), widget=deform.widget.HiddenWidget(), missing=None
+    )
 
 
 class CheckSchema(colander.MappingSchema):
@@ -98,12 +123,21 @@ class CheckSchema(colander.MappingSchema):
     period = text("公开期间", max_length=16, widget=deform.widget.HiddenWidget())
     checked_on = date("检查日期")
     result = colander.SchemaNode(
-        colander.String(), title="检查结论", missing_msg="必填",
+        colander.String(),
+        title="检查结论",
+        missing_msg="必填",
         validator=colander.OneOf(["pass", "fail"], msg_err="无效的选项"),
-        widget=deform.widget.RadioChoiceWidget(values=[("pass", "合格"), ("fail", "不合格")], inline=True),
+        widget=deform.widget.SelectWidget(
+            values=[("", "— 请选择 —"), ("pass", "合格"), ("fail", "不合格")]
+        ),
     )
-    reasons = colander.SchemaNode(colander.Set(), title="不合格情形（可多选）", missing=(),
-                                  widget=_reasons_widget, validator=_reasons_validator)
+    reasons = colander.SchemaNode(
+        colander.Set(),
+        title="不合格情形（可多选）",
+        missing=(),
+        widget=_reasons_widget,
+        validator=_reasons_validator,
+    )
     note = text("检查意见", max_length=2000, missing="")
 
 
@@ -116,8 +150,12 @@ class FailureSchema(colander.MappingSchema):
     measure = text("整改措施", max_length=2000, missing="")
     responsible_person = text("整改责任人", max_length=64, missing="")
     deadline = date("整改期限")
-    street_leader = text("街道包保领导", max_length=64, description="包保责任至少需要一名街道级或区级责任人",
-                         missing="")
+    street_leader = text(
+        "街道包保领导",
+        max_length=64,
+        description="包保责任至少需要一名街道级或区级责任人",
+        missing="",
+    )
     district_leader = text("区级包保领导", max_length=64, missing="")
     city_leader = text("市级包保领导（如有，需市级审核销号）", max_length=64, missing="")
 

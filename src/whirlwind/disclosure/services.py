@@ -24,7 +24,14 @@ from whirlwind.disclosure.models import (
     Domain,
     FailureKind,
 )
-from whirlwind.disclosure.periods import Frequency, Period, Status, classify, event_period, month_key
+from whirlwind.disclosure.periods import (
+    Frequency,
+    Period,
+    Status,
+    classify,
+    event_period,
+    month_key,
+)
 from whirlwind.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 from whirlwind.ledger import services as ledger
 from whirlwind.ledger.models import ItemSource
@@ -42,7 +49,9 @@ def _user_id(actor):
 
 
 def catalog_items(session, *, active_only: bool = True, level: str | None = None):
-    stmt = select(DisclosureCatalogItem).order_by(DisclosureCatalogItem.sort, DisclosureCatalogItem.id)
+    stmt = select(DisclosureCatalogItem).order_by(
+        DisclosureCatalogItem.sort, DisclosureCatalogItem.id
+    )
     if active_only:
         stmt = stmt.where(DisclosureCatalogItem.active.is_(True))
     items = list(session.scalars(stmt))
@@ -61,18 +70,35 @@ def get_catalog_item(session, item_id) -> DisclosureCatalogItem:
     return item
 
 
-CATALOG_FIELDS = ("code", "domain", "title", "frequency", "deadline_days", "applies_to", "active", "sort", "note")
+CATALOG_FIELDS = (
+    "code",
+    "domain",
+    "title",
+    "frequency",
+    "deadline_days",
+    "applies_to",
+    "active",
+    "sort",
+    "note",
+)
 
 
-def save_catalog_item(session, actor, data: dict, item: DisclosureCatalogItem | None = None,
-                      version: int | None = None) -> DisclosureCatalogItem:
+def save_catalog_item(
+    session,
+    actor,
+    data: dict,
+    item: DisclosureCatalogItem | None = None,
+    version: int | None = None,
+) -> DisclosureCatalogItem:
     """Create or edit a catalogue item (公开目录维护)."""
     if item is not None and version is not None and int(version) != item.version:
         raise StaleVersion()
     code = (data.get("code") or "").strip().upper()
     if not code:
         raise ValidationFailed("目录编码不能为空。", fields={"code": "必填"})
-    clash = session.scalar(select(DisclosureCatalogItem.id).where(DisclosureCatalogItem.code == code))
+    clash = session.scalar(
+        select(DisclosureCatalogItem.id).where(DisclosureCatalogItem.code == code)
+    )
     if clash is not None and (item is None or clash != item.id):
         raise ValidationFailed(f"目录编码 {code} 已存在。", fields={"code": "编码重复"})
     try:
@@ -119,13 +145,23 @@ def get_unit(session, identity, org_id) -> Org:
     return org
 
 
-def resolve(session, identity, org_id, item_id, period_key, *, event_date: dt.date | None = None,
-            today: dt.date | None = None) -> Obligation:
+def resolve(
+    session,
+    identity,
+    org_id,
+    item_id,
+    period_key,
+    *,
+    event_date: dt.date | None = None,
+    today: dt.date | None = None,
+) -> Obligation:
     today = today or dt.date.today()
     org = get_unit(session, identity, org_id)
     item = get_catalog_item(session, item_id)
     if not item.applies(org.level):
-        raise ValidationFailed(f"“{item.title}”不适用于{org.level_label}。", fields={"catalog_item_id": "不适用"})
+        raise ValidationFailed(
+            f"“{item.title}”不适用于{org.level_label}。", fields={"catalog_item_id": "不适用"}
+        )
     if item.is_periodic:
         try:
             period = item.period(period_key)
@@ -144,18 +180,25 @@ def resolve(session, identity, org_id, item_id, period_key, *, event_date: dt.da
             except ValueError:
                 event_date = None
         if event_date is None:
-            raise ValidationFailed("即时/专项公开事项须填写事项发生日期。", fields={"event_date": "必填"})
+            raise ValidationFailed(
+                "即时/专项公开事项须填写事项发生日期。", fields={"event_date": "必填"}
+            )
         if event_date > today:
-            raise ValidationFailed("事项发生日期不能晚于今天。", fields={"event_date": "日期在将来"})
+            raise ValidationFailed(
+                "事项发生日期不能晚于今天。", fields={"event_date": "日期在将来"}
+            )
         period = event_period(event_date)
     return Obligation(org, item, period)
 
 
 def record_for(session, org_id: int, item_id: int, period_key: str) -> DisclosureRecord | None:
-    return session.scalar(select(DisclosureRecord).where(
-        DisclosureRecord.org_id == org_id, DisclosureRecord.catalog_item_id == item_id,
-        DisclosureRecord.period == period_key,
-    ))
+    return session.scalar(
+        select(DisclosureRecord).where(
+            DisclosureRecord.org_id == org_id,
+            DisclosureRecord.catalog_item_id == item_id,
+            DisclosureRecord.period == period_key,
+        )
+    )
 
 
 def status_of(session, ob: Obligation, today: dt.date) -> Status:
@@ -165,8 +208,15 @@ def status_of(session, ob: Obligation, today: dt.date) -> Status:
 
 # --- Records ------------------------------------------------------------------------------
 
-RECORD_FIELDS = ("published_on", "channel", "content", "evidence_link", "reviewer_body",
-                 "reviewer_name", "reviewed_on")
+RECORD_FIELDS = (
+    "published_on",
+    "channel",
+    "content",
+    "evidence_link",
+    "reviewer_body",
+    "reviewer_name",
+    "reviewed_on",
+)
 
 
 def _check_record_fields(session, ob: Obligation, data: dict, today: dt.date) -> None:
@@ -178,37 +228,60 @@ def _check_record_fields(session, ob: Obligation, data: dict, today: dt.date) ->
     if published < ob.period.start:
         raise ValidationFailed(
             f"公开日期不能早于{'事项发生日期' if not ob.item.is_periodic else '公开期间的开始'}"
-            f"（{ob.period.start:%Y-%m-%d}）。", fields={"published_on": "早于期间"})
+            f"（{ob.period.start:%Y-%m-%d}）。",
+            fields={"published_on": "早于期间"},
+        )
     if data.get("channel") not in {c for c, _ in choices(session, "disclosure_channel")}:
         raise ValidationFailed("请选择有效的公开渠道。", fields={"channel": "无效的选项"})
     link = (data.get("evidence_link") or "").strip()
     if link and not link.startswith(("http://", "https://")):
-        raise ValidationFailed("佐证链接须以 http:// 或 https:// 开头。", fields={"evidence_link": "链接无效"})
+        raise ValidationFailed(
+            "佐证链接须以 http:// 或 https:// 开头。", fields={"evidence_link": "链接无效"}
+        )
     body = data.get("reviewer_body") or ""
     if body and body not in REVIEWER_BODIES:
         raise ValidationFailed("审核主体无效。", fields={"reviewer_body": "无效的选项"})
     reviewed = data.get("reviewed_on")
     if reviewed is not None:
         if not body or not (data.get("reviewer_name") or "").strip():
-            raise ValidationFailed("填写审核日期时须同时填写审核主体和审核人。", fields={"reviewer_name": "必填"})
+            raise ValidationFailed(
+                "填写审核日期时须同时填写审核主体和审核人。", fields={"reviewer_name": "必填"}
+            )
         if reviewed > published:
-            raise ValidationFailed("审核日期应在公开日期之前（先审核、后公开）。", fields={"reviewed_on": "晚于公开日期"})
+            raise ValidationFailed(
+                "审核日期应在公开日期之前（先审核、后公开）。",
+                fields={"reviewed_on": "晚于公开日期"},
+            )
 
 
 def create_record(session, actor, data: dict, *, today: dt.date | None = None) -> DisclosureRecord:
     """登记公开: one record per (org, item, period)."""
     today = today or dt.date.today()
-    ob = resolve(session, actor, data.get("org_id"), data.get("catalog_item_id"), data.get("period"),
-                 event_date=data.get("event_date"), today=today)
+    ob = resolve(
+        session,
+        actor,
+        data.get("org_id"),
+        data.get("catalog_item_id"),
+        data.get("period"),
+        event_date=data.get("event_date"),
+        today=today,
+    )
     if record_for(session, ob.org.id, ob.item.id, ob.period.key) is not None:
-        raise Conflict(f"{ob.org.name}“{ob.item.title}”{ob.period.label}已有公开记录，请修改原记录。")
+        raise Conflict(
+            f"{ob.org.name}“{ob.item.title}”{ob.period.label}已有公开记录，请修改原记录。"
+        )
     _check_record_fields(session, ob, data, today)
     due = ob.due
     record = DisclosureRecord(
-        org_id=ob.org.id, catalog_item_id=ob.item.id, period=ob.period.key,
-        period_start=ob.period.start, period_end=ob.period.end,
+        org_id=ob.org.id,
+        catalog_item_id=ob.item.id,
+        period=ob.period.key,
+        period_start=ob.period.start,
+        period_end=ob.period.end,
         event_date=None if ob.item.is_periodic else ob.period.start,
-        due_date=due, due_month=month_key(due), recorded_by_id=_user_id(actor),
+        due_date=due,
+        due_month=month_key(due),
+        recorded_by_id=_user_id(actor),
     )
     for name in RECORD_FIELDS:
         value = data.get(name)
@@ -219,8 +292,15 @@ def create_record(session, actor, data: dict, *, today: dt.date | None = None) -
     return record
 
 
-def update_record(session, actor, record: DisclosureRecord, data: dict, *, version: int | None = None,
-                  today: dt.date | None = None) -> DisclosureRecord:
+def update_record(
+    session,
+    actor,
+    record: DisclosureRecord,
+    data: dict,
+    *,
+    version: int | None = None,
+    today: dt.date | None = None,
+) -> DisclosureRecord:
     today = today or dt.date.today()
     if version is not None and int(version) != record.version:
         raise StaleVersion()
@@ -241,8 +321,15 @@ def record_check(session, actor, data: dict, *, today: dt.date | None = None) ->
     """记录检查: 合格, or 不合格 with at least one §5.11 reason. Without a publication only
     不合格 is possible (a missing disclosure cannot pass)."""
     today = today or dt.date.today()
-    ob = resolve(session, actor, data.get("org_id"), data.get("catalog_item_id"), data.get("period"),
-                 event_date=data.get("event_date"), today=today)
+    ob = resolve(
+        session,
+        actor,
+        data.get("org_id"),
+        data.get("catalog_item_id"),
+        data.get("period"),
+        event_date=data.get("event_date"),
+        today=today,
+    )
     result = data.get("result")
     if result not in (CheckResult.PASS, CheckResult.FAIL):
         raise ValidationFailed("请选择检查结论。", fields={"result": "必填"})
@@ -261,9 +348,15 @@ def record_check(session, actor, data: dict, *, today: dt.date | None = None) ->
     if record is None and result == CheckResult.PASS:
         raise ValidationFailed("该期尚无公开记录，不能评定为合格。", fields={"result": "尚未公开"})
     check = DisclosureCheck(
-        org_id=ob.org.id, catalog_item_id=ob.item.id, period=ob.period.key,
-        record_id=record.id if record else None, checker_id=_user_id(actor), checked_on=checked_on,
-        result=result, reasons=" ".join(reasons), note=(data.get("note") or "").strip(),
+        org_id=ob.org.id,
+        catalog_item_id=ob.item.id,
+        period=ob.period.key,
+        record_id=record.id if record else None,
+        checker_id=_user_id(actor),
+        checked_on=checked_on,
+        result=result,
+        reasons=" ".join(reasons),
+        note=(data.get("note") or "").strip(),
     )
     session.add(check)
     changelog.set_action(check, f"公开检查（{CheckResult(result).label}）")
@@ -279,11 +372,17 @@ def failure_for_check(session, check_id: int) -> DisclosureFailure | None:
     return session.scalar(select(DisclosureFailure).where(DisclosureFailure.check_id == check_id))
 
 
-def missing_failure(session, org_id: int, item_id: int, period_key: str) -> DisclosureFailure | None:
-    return session.scalar(select(DisclosureFailure).where(
-        DisclosureFailure.org_id == org_id, DisclosureFailure.catalog_item_id == item_id,
-        DisclosureFailure.period == period_key, DisclosureFailure.kind == FailureKind.MISSING,
-    ))
+def missing_failure(
+    session, org_id: int, item_id: int, period_key: str
+) -> DisclosureFailure | None:
+    return session.scalar(
+        select(DisclosureFailure).where(
+            DisclosureFailure.org_id == org_id,
+            DisclosureFailure.catalog_item_id == item_id,
+            DisclosureFailure.period == period_key,
+            DisclosureFailure.kind == FailureKind.MISSING,
+        )
+    )
 
 
 def default_problem(ob: Obligation, kind: str, reason_labels: list[str] | None = None) -> str:
@@ -293,8 +392,16 @@ def default_problem(ob: Obligation, kind: str, reason_labels: list[str] | None =
     return f"{what}经检查不合格：{'、'.join(reason_labels or [])}。"
 
 
-def open_failure(session, actor, *, kind: str, data: dict, check: DisclosureCheck | None = None,
-                 ob: Obligation | None = None, today: dt.date | None = None) -> DisclosureFailure:
+def open_failure(
+    session,
+    actor,
+    *,
+    kind: str,
+    data: dict,
+    check: DisclosureCheck | None = None,
+    ob: Obligation | None = None,
+    today: dt.date | None = None,
+) -> DisclosureFailure:
     """转整改: record the failure and open one rectification item (with its responsibility
     package) in the ledger, source_type "disclosure", source_id = the failure."""
     today = today or dt.date.today()
@@ -311,7 +418,9 @@ def open_failure(session, actor, *, kind: str, data: dict, check: DisclosureChec
         if ob is None:
             raise ValidationFailed("缺少公开事项。")
         if status_of(session, ob, today) != Status.MISSING:
-            raise ValidationFailed(f"{ob.period.label}“{ob.item.title}”不是“未公开”状态，不能按缺失立整改。")
+            raise ValidationFailed(
+                f"{ob.period.label}“{ob.item.title}”不是“未公开”状态，不能按缺失立整改。"
+            )
         if missing_failure(session, ob.org.id, ob.item.id, ob.period.key) is not None:
             raise Conflict("该期缺失已转为整改事项。")
         reasons = "not_published"
@@ -323,29 +432,54 @@ def open_failure(session, actor, *, kind: str, data: dict, check: DisclosureChec
     deadline = data.get("deadline")
     if deadline is None:
         raise ValidationFailed("请填写整改期限。", fields={"deadline": "必填"})
+    if deadline < today:
+        raise ValidationFailed("整改期限不能早于今天。", fields={"deadline": "期限已过"})
+    members = []
+    for level, role, key in (
+        ("street", "street_leader", "street_leader"),
+        ("district", "district_leader", "district_leader"),
+        ("city", "city_leader", "city_leader"),
+    ):
+        name = (data.get(key) or "").strip()
+        if name:
+            members.append({"level": level, "role": role, "person_name": name})
+    # Checked before anything is written (the ledger applies the same rule).
+    if not any(m["level"] in ("street", "district") for m in members):
+        raise ValidationFailed(
+            "包保责任至少需要一名街道级或区级责任人。", fields={"street_leader": "必填"}
+        )
     failure = DisclosureFailure(
-        org_id=ob.org.id, catalog_item_id=ob.item.id, period=ob.period.key, kind=kind,
-        check_id=check.id if check else None, reasons=reasons, problem=problem,
+        org_id=ob.org.id,
+        catalog_item_id=ob.item.id,
+        period=ob.period.key,
+        kind=kind,
+        check_id=check.id if check else None,
+        reasons=reasons,
+        problem=problem,
         created_by_id=_user_id(actor),
     )
     session.add(failure)
     changelog.set_action(failure, "转整改事项")
     session.flush()
-    members = []
-    for level, role, key in (("street", "street_leader", "street_leader"),
-                             ("district", "district_leader", "district_leader"),
-                             ("city", "city_leader", "city_leader")):
-        name = (data.get(key) or "").strip()
-        if name:
-            members.append({"level": level, "role": role, "person_name": name})
     package = ledger.create_package(
-        session, org=ob.org, title=f"三务公开整改：{ob.org.name} {ob.item.title} {ob.period.label}",
-        members=members, source_type=ItemSource.DISCLOSURE, source_id=failure.id,
+        session,
+        org=ob.org,
+        title=f"三务公开整改：{ob.org.name} {ob.item.title} {ob.period.label}",
+        members=members,
+        source_type=ItemSource.DISCLOSURE,
+        source_id=failure.id,
     )
     ledger.create_item(
-        session, getattr(actor, "user", actor), org=ob.org, source_type=ItemSource.DISCLOSURE,
-        source_id=failure.id, problem=problem, deadline=deadline,
-        measure=data.get("measure") or "", responsible_person=data.get("responsible_person") or "",
-        package=package, today=today,
+        session,
+        getattr(actor, "user", actor),
+        org=ob.org,
+        source_type=ItemSource.DISCLOSURE,
+        source_id=failure.id,
+        problem=problem,
+        deadline=deadline,
+        measure=data.get("measure") or "",
+        responsible_person=data.get("responsible_person") or "",
+        package=package,
+        today=today,
     )
     return failure

@@ -19,7 +19,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Date, Integer, String, and_, case, func, literal, or_, select, union_all
 
-from whirlwind.disclosure.models import DisclosureCatalogItem, DisclosureCheck, DisclosureFailure, DisclosureRecord
+from whirlwind.disclosure.models import (
+    DisclosureCatalogItem,
+    DisclosureCheck,
+    DisclosureFailure,
+    DisclosureRecord,
+)
 from whirlwind.disclosure.periods import (
     PERIODIC,
     Frequency,
@@ -70,34 +75,47 @@ class Calendar:
 
     @property
     def rate(self) -> float | None:
-        decided = self.counts[Status.ON_TIME] + self.counts[Status.LATE] + self.counts[Status.MISSING]
+        decided = (
+            self.counts[Status.ON_TIME] + self.counts[Status.LATE] + self.counts[Status.MISSING]
+        )
         return self.counts[Status.ON_TIME] / decided if decided else None
 
 
 def unit_calendar(session, org: Org, year: int, today: dt.date) -> Calendar:
     items = [
-        i for i in session.scalars(
-            select(DisclosureCatalogItem).where(DisclosureCatalogItem.active.is_(True))
+        i
+        for i in session.scalars(
+            select(DisclosureCatalogItem)
+            .where(DisclosureCatalogItem.active.is_(True))
             .order_by(DisclosureCatalogItem.sort, DisclosureCatalogItem.id)
-        ) if i.applies(org.level)
+        )
+        if i.applies(org.level)
     ]
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    records = list(session.scalars(
-        select(DisclosureRecord).where(
-            DisclosureRecord.org_id == org.id,
-            DisclosureRecord.period_end >= first, DisclosureRecord.period_start <= last,
+    records = list(
+        session.scalars(
+            select(DisclosureRecord).where(
+                DisclosureRecord.org_id == org.id,
+                DisclosureRecord.period_end >= first,
+                DisclosureRecord.period_start <= last,
+            )
         )
-    ))
+    )
     by_key = {(r.catalog_item_id, r.period): r for r in records}
     checks: dict[tuple[int, str], list] = {}
     for c in session.scalars(
-        select(DisclosureCheck).where(DisclosureCheck.org_id == org.id).order_by(DisclosureCheck.checked_on, DisclosureCheck.id)
+        select(DisclosureCheck)
+        .where(DisclosureCheck.org_id == org.id)
+        .order_by(DisclosureCheck.checked_on, DisclosureCheck.id)
     ):
         checks.setdefault((c.catalog_item_id, c.period), []).append(c)
     failures = {
         (f.catalog_item_id, f.period): f
-        for f in session.scalars(select(DisclosureFailure).where(DisclosureFailure.org_id == org.id)
-                                 .order_by(DisclosureFailure.id))
+        for f in session.scalars(
+            select(DisclosureFailure)
+            .where(DisclosureFailure.org_id == org.id)
+            .order_by(DisclosureFailure.id)
+        )
     }
     counts = {s: 0 for s in Status}
     rows = []
@@ -111,8 +129,14 @@ def unit_calendar(session, org: Org, year: int, today: dt.date) -> Calendar:
             status = classify(due, record.published_on if record else None, today)
             counts[status] += 1
             cells[month_key(period.end)] = Cell(
-                item, period.key, period.label, due, status, record,
-                checks.get((item.id, period.key), []), failures.get((item.id, period.key)),
+                item,
+                period.key,
+                period.label,
+                due,
+                status,
+                record,
+                checks.get((item.id, period.key), []),
+                failures.get((item.id, period.key)),
             )
         rows.append((item, cells))
     events = []
@@ -121,8 +145,18 @@ def unit_calendar(session, org: Org, year: int, today: dt.date) -> Calendar:
             continue
         status = classify(r.due_date, r.published_on, today)
         counts[status] += 1
-        events.append(Cell(r.catalog_item, r.period, r.period_label, r.due_date, status, r,
-                           checks.get((r.catalog_item_id, r.period), []), failures.get((r.catalog_item_id, r.period))))
+        events.append(
+            Cell(
+                r.catalog_item,
+                r.period,
+                r.period_label,
+                r.due_date,
+                status,
+                r,
+                checks.get((r.catalog_item_id, r.period), []),
+                failures.get((r.catalog_item_id, r.period)),
+            )
+        )
     return Calendar(year, months_of_year(year), rows, events, counts)
 
 
@@ -133,27 +167,37 @@ def expected_periods(session, first: dt.date, last: dt.date):
     """The derived table of (item, period, due date, due month) for active periodic items
     whose due date lies in [first, last]; ``None`` when there is none."""
     items = session.execute(
-        select(DisclosureCatalogItem.id, DisclosureCatalogItem.frequency, DisclosureCatalogItem.deadline_days,
-               DisclosureCatalogItem.applies_to)
-        .where(DisclosureCatalogItem.active.is_(True), DisclosureCatalogItem.frequency.in_([str(f) for f in PERIODIC]))
+        select(
+            DisclosureCatalogItem.id,
+            DisclosureCatalogItem.frequency,
+            DisclosureCatalogItem.deadline_days,
+            DisclosureCatalogItem.applies_to,
+        ).where(
+            DisclosureCatalogItem.active.is_(True),
+            DisclosureCatalogItem.frequency.in_([str(f) for f in PERIODIC]),
+        )
     ).all()
     selects = []
     for item_id, freq, days, applies in items:
         for period in periods_due_between(freq, days, first, last):
             due = period.due(days)
-            selects.append(select(
-                literal(item_id, Integer).label("item_id"),
-                literal(applies, String).label("applies_to"),
-                literal(period.key, String).label("period"),
-                literal(due, Date).label("due_date"),
-                literal(month_key(due), String).label("due_month"),
-            ))
+            selects.append(
+                select(
+                    literal(item_id, Integer).label("item_id"),
+                    literal(applies, String).label("applies_to"),
+                    literal(period.key, String).label("period"),
+                    literal(due, Date).label("due_date"),
+                    literal(month_key(due), String).label("due_month"),
+                )
+            )
     if not selects:
         return None
     return union_all(*selects).subquery("expected")
 
 
-def obligations(session, identity, unit_id: int | None, first: dt.date, last: dt.date, today: dt.date):
+def obligations(
+    session, identity, unit_id: int | None, first: dt.date, last: dt.date, today: dt.date
+):
     """A subquery with one row per obligation due in [first, last] inside the identity's
     jurisdiction (and ``unit_id``'s subtree): org, street, district, due month and 0/1
     flags on_time, late, missing, pending."""
@@ -164,24 +208,42 @@ def obligations(session, identity, unit_id: int | None, first: dt.date, last: dt
     if exp is not None:
         stmt = (
             select(
-                Org.id.label("org_id"), Org.street_id.label("street_id"), Org.district_id.label("district_id"),
+                Org.id.label("org_id"),
+                Org.street_id.label("street_id"),
+                Org.district_id.label("district_id"),
                 exp.c.due_month.label("due_month"),
-                case((and_(rec.id.is_not(None), rec.published_on <= exp.c.due_date), 1), else_=0).label("on_time"),
-                case((and_(rec.id.is_not(None), rec.published_on > exp.c.due_date), 1), else_=0).label("late"),
-                case((and_(rec.id.is_(None), exp.c.due_date < today_lit), 1), else_=0).label("missing"),
-                case((and_(rec.id.is_(None), exp.c.due_date >= today_lit), 1), else_=0).label("pending"),
+                case(
+                    (and_(rec.id.is_not(None), rec.published_on <= exp.c.due_date), 1), else_=0
+                ).label("on_time"),
+                case(
+                    (and_(rec.id.is_not(None), rec.published_on > exp.c.due_date), 1), else_=0
+                ).label("late"),
+                case((and_(rec.id.is_(None), exp.c.due_date < today_lit), 1), else_=0).label(
+                    "missing"
+                ),
+                case((and_(rec.id.is_(None), exp.c.due_date >= today_lit), 1), else_=0).label(
+                    "pending"
+                ),
             )
             .select_from(Org)
             .join(exp, or_(exp.c.applies_to == "both", exp.c.applies_to == Org.level))
-            .outerjoin(rec, and_(rec.org_id == Org.id, rec.catalog_item_id == exp.c.item_id,
-                                 rec.period == exp.c.period))
+            .outerjoin(
+                rec,
+                and_(
+                    rec.org_id == Org.id,
+                    rec.catalog_item_id == exp.c.item_id,
+                    rec.period == exp.c.period,
+                ),
+            )
             .where(Org.level.in_([str(x) for x in GRASSROOTS_LEVELS]), Org.active.is_(True))
         )
         parts.append(scope_to_unit(stmt, Org.id, identity, unit_id))
     # Event-driven items: the record carries its own due date.
     ev = (
         select(
-            Org.id.label("org_id"), Org.street_id.label("street_id"), Org.district_id.label("district_id"),
+            Org.id.label("org_id"),
+            Org.street_id.label("street_id"),
+            Org.district_id.label("district_id"),
             rec.due_month.label("due_month"),
             case((rec.published_on <= rec.due_date, 1), else_=0).label("on_time"),
             case((rec.published_on > rec.due_date, 1), else_=0).label("late"),
@@ -194,7 +256,8 @@ def obligations(session, identity, unit_id: int | None, first: dt.date, last: dt
         .where(
             DisclosureCatalogItem.active.is_(True),
             DisclosureCatalogItem.frequency.in_([str(Frequency.EVENT), str(Frequency.SPECIAL)]),
-            rec.due_date >= literal(first, Date), rec.due_date <= literal(last, Date),
+            rec.due_date >= literal(first, Date),
+            rec.due_date <= literal(last, Date),
             Org.active.is_(True),
         )
     )
@@ -238,7 +301,9 @@ class Tally:
 
     @classmethod
     def of(cls, row) -> Tally:
-        return cls(int(row.on_time or 0), int(row.late or 0), int(row.missing or 0), int(row.pending or 0))
+        return cls(
+            int(row.on_time or 0), int(row.late or 0), int(row.missing or 0), int(row.pending or 0)
+        )
 
 
 @dataclass
@@ -261,8 +326,16 @@ def _rate_expr(ob):
     return (func.sum(ob.c.on_time) * 1.0) / func.nullif(decided, 0)
 
 
-def unit_rates(session, identity, unit: Org, year: int, today: dt.date, *, limit: int | None = 20,
-               offset: int = 0) -> UnitRates:
+def unit_rates(
+    session,
+    identity,
+    unit: Org,
+    year: int,
+    today: dt.date,
+    *,
+    limit: int | None = 20,
+    offset: int = 0,
+) -> UnitRates:
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     ob = obligations(session, identity, unit.id, first, last, today)
     months = months_of_year(year)
@@ -280,7 +353,12 @@ def unit_rates(session, identity, unit: Org, year: int, today: dt.date, *, limit
     worst = (
         select(ob.c.org_id, *_sums(ob))
         .group_by(ob.c.org_id)
-        .order_by(case((rate.is_(None), 1), else_=0), rate.asc(), func.sum(ob.c.missing).desc(), ob.c.org_id)
+        .order_by(
+            case((rate.is_(None), 1), else_=0),
+            rate.asc(),
+            func.sum(ob.c.missing).desc(),
+            ob.c.org_id,
+        )
     )
     unit_count = session.scalar(select(func.count()).select_from(worst.subquery()))
     if limit is not None:
@@ -291,13 +369,16 @@ def unit_rates(session, identity, unit: Org, year: int, today: dt.date, *, limit
     names = {}
     if ids:
         for row in session.execute(
-            select(ob.c.org_id, ob.c.due_month, *_sums(ob)).where(ob.c.org_id.in_(ids))
+            select(ob.c.org_id, ob.c.due_month, *_sums(ob))
+            .where(ob.c.org_id.in_(ids))
             .group_by(ob.c.org_id, ob.c.due_month)
         ):
             monthly[row.org_id][row.due_month] = Tally.of(row)
         street = Org.__table__.alias("street")
         for oid, name, sname in session.execute(
-            select(Org.id, Org.name, street.c.name).outerjoin(street, street.c.id == Org.street_id).where(Org.id.in_(ids))
+            select(Org.id, Org.name, street.c.name)
+            .outerjoin(street, street.c.id == Org.street_id)
+            .where(Org.id.in_(ids))
         ):
             names[oid] = (name, sname or "")
     units = [(oid, *names.get(oid, ("", "")), tally, monthly[oid]) for oid, tally in page]
@@ -308,7 +389,9 @@ def unit_rates(session, identity, unit: Org, year: int, today: dt.date, *, limit
             select(ob.c.street_id, street.c.name, *_sums(ob))
             .join(street, street.c.id == ob.c.street_id)
             .group_by(ob.c.street_id, street.c.name)
-            .order_by(case((_rate_expr(ob).is_(None), 1), else_=0), _rate_expr(ob).asc(), street.c.name)
+            .order_by(
+                case((_rate_expr(ob).is_(None), 1), else_=0), _rate_expr(ob).asc(), street.c.name
+            )
         )
         streets = [(r.street_id, r.name, Tally.of(r)) for r in rows]
     return UnitRates(year, months, total, by_month, units, unit_count, streets)
@@ -329,7 +412,9 @@ class CityRates:
     districts: list[tuple]
 
 
-def city_rates(session, identity, year: int, today: dt.date, unit_id: int | None = None) -> CityRates:
+def city_rates(
+    session, identity, year: int, today: dt.date, unit_id: int | None = None
+) -> CityRates:
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     ob = obligations(session, identity, unit_id, first, last, today)
     months = months_of_year(year)
@@ -359,7 +444,9 @@ def city_rates(session, identity, year: int, today: dt.date, unit_id: int | None
             year_tally.missing += t.missing
             year_tally.pending += t.pending
         districts.append((did, names[did], year_tally, months_map))
-    districts.sort(key=lambda d: (d[2].rate is None, d[2].rate if d[2].rate is not None else 0, d[1]))
+    districts.sort(
+        key=lambda d: (d[2].rate is None, d[2].rate if d[2].rate is not None else 0, d[1])
+    )
     total = Tally()
     for t in by_month.values():
         total.on_time += t.on_time
