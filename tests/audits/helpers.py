@@ -23,20 +23,41 @@ def ident(user) -> Identity:
 def make_audit(session, user, org, *, audit_date=None, body="jgz", scope=("funds",), **extra):
     audit_date = audit_date or TODAY - dt.timedelta(days=30)
     data = {
-        "org_id": org.id, "period_from": dt.date(audit_date.year - 1, 1, 1),
-        "period_to": dt.date(audit_date.year - 1, 12, 31), "audit_date": audit_date, "body": body,
-        "inspectors": "张明", "scope_assets": list(scope), "scope_projects": "", "summary": "检查概述",
+        "org_id": org.id,
+        "period_from": dt.date(audit_date.year - 1, 1, 1),
+        "period_to": dt.date(audit_date.year - 1, 12, 31),
+        "audit_date": audit_date,
+        "body": body,
+        "inspectors": "张明",
+        "scope_assets": list(scope),
+        "scope_projects": "",
+        "summary": "检查概述",
     }
     data.update(extra)
     return services.create_audit(session, ident(user), data)
 
 
-def make_finding(session, user, audit, *, involved="10000", asset_type="funds", irregularity="F03",
-                 description="坐收坐支集体收入", **extra):
+def make_finding(
+    session,
+    user,
+    audit,
+    *,
+    involved="10000",
+    asset_type="funds",
+    irregularity="F03",
+    description="坐收坐支集体收入",
+    **extra,
+):
     data = {
-        "asset_type": asset_type, "asset_subtype": "", "irregularity": irregularity,
-        "description": description, "object_kind": "payment", "object_name": "鱼塘承包费",
-        "object_number": "PZ-001", "object_counterparty": "刘某", "amount_involved": D(involved),
+        "asset_type": asset_type,
+        "asset_subtype": "",
+        "irregularity": irregularity,
+        "description": description,
+        "object_kind": "payment",
+        "object_name": "鱼塘承包费",
+        "object_number": "PZ-001",
+        "object_counterparty": "刘某",
+        "amount_involved": D(involved),
     }
     data.update(extra)
     return services.add_finding(session, ident(user), audit, data)
@@ -45,7 +66,9 @@ def make_finding(session, user, audit, *, involved="10000", asset_type="funds", 
 def make_items(session, user, finding, n=1, **package):
     package = package or {"street_leader": "街道领导甲"}
     return services.create_items(
-        session, ident(user), finding,
+        session,
+        ident(user),
+        finding,
         [{"problem": f"整改{i}", "deadline": TODAY + dt.timedelta(days=30)} for i in range(n)],
         package_data=package,
     )
@@ -58,9 +81,18 @@ def clear_item(session, item, *, worker, street, district):
     note = ProgressNote(item=item, author_id=worker.id, note="已整改")
     session.add(note)
     session.flush()
-    session.add(Attachment(owner_type="progress_note", owner_id=note.id, org_id=item.org_id,
-                           sha256="0" * 64, filename="evidence.pdf", content_type="application/pdf",
-                           size=10, uploaded_by_id=worker.id))
+    session.add(
+        Attachment(
+            owner_type="progress_note",
+            owner_id=note.id,
+            org_id=item.org_id,
+            sha256="0" * 64,
+            filename="evidence.pdf",
+            content_type="application/pdf",
+            size=10,
+            uploaded_by_id=worker.id,
+        )
+    )
     session.flush()
     workflow.transition(session, ident(worker), item, "submit")
     workflow.transition(session, ident(street), item, "approve")

@@ -111,11 +111,7 @@ def _apply_audit(session, audit: Audit, data: dict, today: dt.date) -> None:
         )
     if audit_date > today:
         raise ValidationFailed("检查日期不能晚于今天。", fields={"audit_date": "不能是将来的日期"})
-    audit.period_from, audit.period_to, audit.audit_date = period_from, period_to, audit_date
-    audit.body = _code(session, "audit_body", data.get("body"), "body", "检查单位")
-    audit.inspectors = (data.get("inspectors") or "").strip()
-    audit.scope_projects = (data.get("scope_projects") or "").strip()
-    audit.summary = (data.get("summary") or "").strip()
+    body = _code(session, "audit_body", data.get("body"), "body", "检查单位")
     types = sorted(
         {
             _code(session, "asset_type", c, "scope_assets", "检查范围")
@@ -126,6 +122,12 @@ def _apply_audit(session, audit: Audit, data: dict, today: dt.date) -> None:
         raise ValidationFailed(
             "请至少选择一类检查范围（资金、资产、资源、项目…）。", fields={"scope_assets": "必填"}
         )
+    # Everything is valid: only now is the record changed (a refused edit leaves it intact).
+    audit.period_from, audit.period_to, audit.audit_date = period_from, period_to, audit_date
+    audit.body = body
+    audit.inspectors = (data.get("inspectors") or "").strip()
+    audit.scope_projects = (data.get("scope_projects") or "").strip()
+    audit.summary = (data.get("summary") or "").strip()
     current = {s.asset_type: s for s in audit.scopes}
     for code in list(current):
         if code not in types:
@@ -180,13 +182,7 @@ def _apply_finding(session, finding: Finding, data: dict) -> None:
     description = (data.get("description") or "").strip()
     if not description:
         raise ValidationFailed("请填写问题描述。", fields={"description": "必填"})
-    finding.asset_type, finding.asset_subtype, finding.irregularity = (
-        asset_type,
-        subtype,
-        irregularity,
-    )
-    finding.description = description
-    finding.object_kind = _code(
+    object_kind = _code(
         session,
         "ledger_object_kind",
         data.get("object_kind"),
@@ -194,24 +190,27 @@ def _apply_finding(session, finding: Finding, data: dict) -> None:
         "台账对象类型",
         required=False,
     )
+    involved = money(data.get("amount_involved"), "amount_involved", "涉及金额")
+    explanation = finding.excess_explanation or ""
+    if "excess_explanation" in data:
+        explanation = (data.get("excess_explanation") or "").strip()
+    check_recovered(finding.amount_recovered or ZERO, involved, explanation)
+    # Everything is valid: only now is the record changed (a refused edit leaves it intact).
+    finding.asset_type, finding.asset_subtype = asset_type, subtype
+    finding.irregularity, finding.description = irregularity, description
+    finding.object_kind = object_kind
     finding.object_name = (data.get("object_name") or "").strip()
     finding.object_number = (data.get("object_number") or "").strip()
     finding.object_counterparty = (data.get("object_counterparty") or "").strip()
-    finding.amount_involved = money(data.get("amount_involved"), "amount_involved", "涉及金额")
-    if "excess_explanation" in data:
-        finding.excess_explanation = (data.get("excess_explanation") or "").strip()
-    check_recovered(finding)
+    finding.amount_involved = involved
+    finding.excess_explanation = explanation
 
 
-def check_recovered(finding: Finding) -> None:
+def check_recovered(recovered, involved, explanation: str) -> None:
     """Recovered ≤ involved, unless an explanation says why more came back."""
-    recovered = finding.amount_recovered or ZERO
-    if (
-        recovered > (finding.amount_involved or ZERO)
-        and not (finding.excess_explanation or "").strip()
-    ):
+    if recovered > involved and not (explanation or "").strip():
         raise ValidationFailed(
-            f"挽回/追缴金额（{recovered:,.2f} 元）超过涉及金额（{finding.amount_involved:,.2f} 元），"
+            f"挽回/追缴金额（{recovered:,.2f} 元）超过涉及金额（{involved:,.2f} 元），"
             "请填写超出部分的说明（如利息、罚没款）。",
             fields={"excess_explanation": "请说明超出原因"},
         )
@@ -226,9 +225,15 @@ def add_finding(session, identity, audit: Audit, data: dict) -> Finding:
         session.scalar(select(func.max(Finding.seq)).where(Finding.audit_id == audit.id)) or 0
     ) + 1
     finding = Finding(
-        audit=audit, seq=seq, org_id=audit.org_id, created_by_id=identity.id, amount_recovered=ZERO
+        audit_id=audit.id,
+        seq=seq,
+        org_id=audit.org_id,
+        created_by_id=identity.id,
+        amount_recovered=ZERO,
     )
-    _apply_finding(session, finding, data)
+    with session.no_autoflush:
+        _apply_finding(session, finding, data)
+    finding.audit = audit
     session.add(finding)
     session.flush()
     return finding
@@ -247,7 +252,8 @@ def create_loose_finding(
         amount_recovered=ZERO,
         report_id=report_id,
     )
-    _apply_finding(session, finding, data)
+    with session.no_autoflush:
+        _apply_finding(session, finding, data)
     session.add(finding)
     session.flush()
     return finding
@@ -256,7 +262,8 @@ def create_loose_finding(
 def update_finding(session, identity, finding: Finding, data: dict) -> Finding:
     require(identity, Permission.AUDITS_EDIT, "您没有修改发现问题的权限。")
     check_version(finding, data.get("version"))
-    _apply_finding(session, finding, data)
+    with session.no_autoflush:
+        _apply_finding(session, finding, data)
     session.flush()
     return finding
 
@@ -282,8 +289,11 @@ def add_recovery(
     today = today or dt.date.today()
     if entry_date > today:
         raise ValidationFailed("挽回日期不能晚于今天。", fields={"entry_date": "不能是将来的日期"})
-    if explanation is not None and explanation.strip():
-        finding.excess_explanation = explanation.strip()
+    explanation = (explanation or "").strip() or finding.excess_explanation or ""
+    total = (finding.amount_recovered or ZERO) + amount
+    check_recovered(total, finding.amount_involved or ZERO, explanation)
+    if total > MAX_AMOUNT:
+        raise ValidationFailed("挽回/追缴金额合计过大。", fields={"amount": "金额过大"})
     entry = RecoveryEntry(
         finding=finding,
         org_id=finding.org_id,
@@ -293,8 +303,8 @@ def add_recovery(
         created_by_id=identity.id,
     )
     session.add(entry)
-    finding.amount_recovered = (finding.amount_recovered or ZERO) + amount
-    check_recovered(finding)
+    finding.amount_recovered = total
+    finding.excess_explanation = explanation
     changelog.set_action(finding, "登记挽回/追缴金额")
     session.flush()
     return entry
@@ -384,6 +394,11 @@ def create_items(
     items = list(items)
     if not items:
         raise ValidationFailed("请至少填写一项整改事项。")
+    today = today or dt.date.today()
+    for data in items:
+        # Checked before anything is written; create_item checks the same again.
+        if data.get("deadline") is None or data["deadline"] < today:
+            raise ValidationFailed("整改期限不能早于今天。", fields={"deadline": "期限已过"})
     package = finding_package(session, finding)
     if package is None:
         members = package_members(package_data or {})
