@@ -8,4 +8,8 @@ on the person page.
 
 
 def includeme(config):
-    pass
+    config.add_route("persons.index", "/persons")
+    config.add_route("persons.detail", r"/persons/{id:\d+}")
+    config.add_route("persons.merge", r"/persons/{id:\d+}/merge")
+    config.add_route("persons.unmerge", r"/persons/{id:\d+}/unmerge")
+    config.add_route("persons.split", r"/persons/{id:\d+}/split")
