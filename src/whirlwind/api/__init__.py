@@ -12,6 +12,7 @@ MODULES = (
     "whirlwind.api.me",
     "whirlwind.api.orgs",
     "whirlwind.api.ledger",
+    "whirlwind.api.audits",
 )
 
 

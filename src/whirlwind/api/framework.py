@@ -146,8 +146,31 @@ def guard(request) -> None:
 # --- Input ---------------------------------------------------------------------------------
 
 
-def _instance(schema):
-    return schema() if isinstance(schema, type) else schema
+def instance(schema, request):
+    """A schema node from what an endpoint names: a node, a schema class, or a factory
+    taking the request (for choices that depend on reference lists or the caller's units)."""
+    if isinstance(schema, colander.SchemaNode):
+        return schema
+    if isinstance(schema, type):
+        return schema()
+    return schema(request)
+
+
+def with_version(node):
+    """The schema with a *required* integer ``version`` (optimistic locking): an API update
+    must say which version it read, even where a form may leave it out."""
+    node = node.clone()
+    if "version" in node:
+        del node["version"]
+    node.add(
+        colander.SchemaNode(
+            colander.Integer(),
+            name="version",
+            title="读取时的版本号",
+            missing_msg="缺少版本号（version），请先读取记录",
+        )
+    )
+    return node
 
 
 def _invalid(e: colander.Invalid) -> ValidationFailed:
@@ -183,7 +206,9 @@ def _harden(node) -> None:
 
 def validate(request, schema, cstruct) -> dict:
     """Deserialize ``cstruct`` with a Colander schema bound to the request; Invalid -> 400."""
-    node = _instance(schema).bind(request=request)  # bind() clones: the area's schema stays as is
+    node = instance(schema, request).bind(
+        request=request
+    )  # bind() clones: the area's schema stays as is
     _harden(node)
     try:
         return node.deserialize(cstruct)
@@ -193,7 +218,7 @@ def validate(request, schema, cstruct) -> dict:
 
 def query_params(request, schema) -> dict:
     """The query string parsed with ``schema``: repeatable parameters for Set/Sequence nodes."""
-    node = _instance(schema)
+    node = instance(schema, request)
     cstruct = {}
     for child in node.children:
         if isinstance(child.typ, (colander.Set, colander.Sequence)):

@@ -30,7 +30,7 @@ import decimal
 import colander
 from pyramid.view import view_config
 
-from whirlwind.api.framework import COMPONENTS, MAX_ID, PREFIX, REGISTRY, Endpoint, ref
+from whirlwind.api.framework import COMPONENTS, MAX_ID, PREFIX, REGISTRY, Endpoint, instance, ref
 
 INT32 = (-(2**31), 2**31 - 1)
 
@@ -130,7 +130,12 @@ def to_json_schema(node) -> dict:
                 if v.max is not None:
                     schema["maxLength"] = v.max
             elif isinstance(v, colander.OneOf):
-                schema["enum"] = [str(c) for c in v.choices]
+                if v.choices:
+                    schema["enum"] = [str(c) for c in v.choices]
+                else:
+                    # Choices that depend on the caller (e.g. units of the jurisdiction)
+                    # and are empty for this one.
+                    schema["description"] = "取值取决于调用者（如管辖范围内的单位 ID）"
             elif isinstance(v, colander.Regex):
                 schema["pattern"] = v.match_object.pattern
         if node.missing is colander.required and "enum" not in schema:
@@ -184,7 +189,7 @@ def _parameters(request, ep: Endpoint) -> list[dict]:
         for name in ep.path_params
     ]
     if ep.query is not None:
-        node = (ep.query() if isinstance(ep.query, type) else ep.query).bind(request=request)
+        node = instance(ep.query, request).bind(request=request)
         for child in node.children:
             schema = to_json_schema(child)
             param = {"name": child.name, "in": "query", "required": False, "schema": schema}
@@ -215,7 +220,7 @@ def _operation(request, ep: Endpoint) -> dict:
     if ep.permission:
         op["x-permission"] = str(ep.permission)
     if ep.body is not None:
-        node = (ep.body() if isinstance(ep.body, type) else ep.body).bind(request=request)
+        node = instance(ep.body, request).bind(request=request)
         op["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": to_json_schema(node)}},
