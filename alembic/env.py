@@ -1,8 +1,6 @@
 """Alembic environment: the database URL comes from the app settings of the ini file given
 with ``-c`` (environment overrides applied, as for the app itself)."""
 
-from logging.config import fileConfig
-
 from alembic import context
 from pyramid.paster import get_appsettings, setup_logging
 
@@ -11,10 +9,8 @@ from whirlwind.models import Base as _models_loaded  # noqa: F401  (all models r
 from whirlwind.settings import load_settings
 
 config = context.config
-if config.config_file_name:
+if config.config_file_name and config.attributes.get("configure_logger", True):
     setup_logging(config.config_file_name)
-    if config.attributes.get("configure_logger", True):
-        fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = Base.metadata
 
