@@ -50,3 +50,27 @@ def test_leader_reads_but_cannot_edit(as_user, users, tree, dbsession):
     assert f"/audits/findings/{finding.id}/items" not in page.text
     app.get(f"/audits/findings/{finding.id}/edit", status=403)
     app.get("/audits/new", status=403)
+
+
+def test_audit_attachment_upload_and_download(as_user, users, tree, dbsession):
+    from tests.conftest import csrf_token
+
+    audit = make_audit(dbsession, users["street"], tree["V1"])
+    app = as_user("street")
+    res = app.post(
+        f"/audits/{audit.id}/attachments",
+        {"csrf_token": csrf_token(app)},
+        upload_files=[("file", "检查报告.pdf", b"%PDF-1.4 test")],
+        status=302,
+    ).follow()
+    assert "检查报告.pdf" in res.text
+    link = res.html.find("a", string="检查报告.pdf")["href"]
+    assert app.get(link).body.startswith(b"%PDF")
+    res = app.post(
+        f"/audits/{audit.id}/attachments",
+        {"csrf_token": csrf_token(app)},
+        upload_files=[("file", "x.exe", b"MZ")],
+        status=400,
+    )
+    assert "不支持的文件类型" in res.text
+    as_user("street_b").get(link, status=404)

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, exists, func, not_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from whirlwind.audits.models import Audit, AuditScope, Finding
 from whirlwind.ledger.models import ItemSource, ItemStatus, RectificationItem
@@ -124,7 +124,9 @@ class Filters:
 
 
 def audit_statement(identity, f: Filters):
-    stmt = select(Audit).options(selectinload(Audit.scopes))
+    stmt = select(Audit).options(
+        selectinload(Audit.scopes), joinedload(Audit.org).joinedload(Org.street)
+    )
     stmt = scope_to_unit(stmt, Audit.org_id, identity, f.unit)
     if f.body:
         stmt = stmt.where(Audit.body == f.body)
