@@ -75,7 +75,9 @@ def run_indexer(app) -> None:
         from whirlwind.search import indexer
     except ImportError:
         return
-    indexer.run_once(app.registry.settings, app.registry["dbsession_factory"])
+    base = indexer.index_base(app.registry.settings)
+    indexer.ensure_index(base)
+    indexer.apply_pending(app.registry["dbsession_factory"], base)
 
 
 class LiveServer:
@@ -86,7 +88,7 @@ class LiveServer:
 
         self.app = app
         self.server = create_server(
-            app, host="127.0.0.1", port=0, threads=4, clear_untrusted_proxy_headers=True
+            app, host="127.0.0.1", port=0, threads=8, clear_untrusted_proxy_headers=True
         )
         self.port = self.server.effective_port
         self.url = f"http://127.0.0.1:{self.port}"
