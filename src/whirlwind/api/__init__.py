@@ -13,6 +13,7 @@ MODULES = (
     "whirlwind.api.orgs",
     "whirlwind.api.ledger",
     "whirlwind.api.audits",
+    "whirlwind.api.disclosure",
 )
 
 
