@@ -118,6 +118,18 @@ class LiveServer:
             time.sleep(0.1)
         raise RuntimeError(f"the test server on {self.url} did not answer /healthz")
 
+    def org_id(self, code: str) -> int:
+        """The id of a demo unit by its code (for addressing pages the UI does not link)."""
+        from sqlalchemy import select
+
+        from whirlwind.orgs.models import Org
+
+        session = self.app.registry["dbsession_factory"]()
+        try:
+            return session.scalar(select(Org.id).where(Org.code == code))
+        finally:
+            session.close()
+
     def stop(self):
         self._stopping = True
 
