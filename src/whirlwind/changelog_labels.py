@@ -80,7 +80,14 @@ register(
 register(
     "role",
     "角色",
-    {"code": "代码", "label_zh": "名称", "label_en": "英文名称", "permissions": "权限", "active": "启用", "sort": "排序"},
+    {
+        "code": "代码",
+        "label_zh": "名称",
+        "label_en": "英文名称",
+        "permissions": "权限",
+        "active": "启用",
+        "sort": "排序",
+    },
 )
 register(
     "ref_value",
@@ -117,10 +124,24 @@ register(
     },
     table="rectification_item",
 )
-register("package", "包保责任", {"title": "名称", "source_type": "来源", "source_id": "来源记录"},
-         table="responsibility_package")
-register("package_member", "包保责任人", {"level": "层级", "role": "包保角色", "person_name": "姓名",
-                                         "post": "职务", "unit_name": "单位", "phone": "电话"})
+register(
+    "package",
+    "包保责任",
+    {"title": "名称", "source_type": "来源", "source_id": "来源记录"},
+    table="responsibility_package",
+)
+register(
+    "package_member",
+    "包保责任人",
+    {
+        "level": "层级",
+        "role": "包保角色",
+        "person_name": "姓名",
+        "post": "职务",
+        "unit_name": "单位",
+        "phone": "电话",
+    },
+)
 register("item_review", "审核记录", {"level": "层级", "decision": "审核结果", "reason": "理由"})
 register("progress_note", "整改进展", {"note": "进展情况"})
 TABLES.setdefault("attachment", "附件")

@@ -15,7 +15,10 @@ from whirlwind.accounts.services import create_user
 def test_add_user_and_verify_log_and_tamper_via_cli(app_settings, tmp_path):
     with cli_env(tmp_path, app_settings) as (ini, run_cli):
         csv = tmp_path / "orgs.csv"
-        csv.write_text("编码,名称,层级,上级编码\n420100,武汉市,市,\n420116,黄陂区,区,420100\n", encoding="utf-8")
+        csv.write_text(
+            "编码,名称,层级,上级编码\n420100,武汉市,市,\n420116,黄陂区,区,420100\n",
+            encoding="utf-8",
+        )
         assert run_cli("import-orgs", ini, str(csv))[0] == 0
         from sqlalchemy import create_engine
         from sqlalchemy.orm import Session
@@ -27,11 +30,31 @@ def test_add_user_and_verify_log_and_tamper_via_cli(app_settings, tmp_path):
             seed_roles(s)
             s.commit()
         engine.dispose()
-        code, out, err = run_cli("add-user", ini, "--username", "hp_admin", "--role", "district_inspector",
-                                 "--org", "420116", "--name", "黄陂纪委", stdin="good-pass-1\n")
+        code, out, err = run_cli(
+            "add-user",
+            ini,
+            "--username",
+            "hp_admin",
+            "--role",
+            "district_inspector",
+            "--org",
+            "420116",
+            "--name",
+            "黄陂纪委",
+            stdin="good-pass-1\n",
+        )
         assert code == 0 and "已创建用户 hp_admin" in out, err
-        code, out, err = run_cli("add-user", ini, "--username", "x", "--role", "leader", "--org", "NOPE",
-                                 stdin="good-pass-1\n")
+        code, out, err = run_cli(
+            "add-user",
+            ini,
+            "--username",
+            "x",
+            "--role",
+            "leader",
+            "--org",
+            "NOPE",
+            stdin="good-pass-1\n",
+        )
         assert code == 2 and "NOPE" in err
         code, out, err = run_cli("verify-log", ini)
         assert code == 0 and "校验通过" in out
@@ -56,8 +79,11 @@ def test_changelog_page_verifies_and_lists_history(as_user, users, tree, dbsessi
 
 
 def test_changelog_page_reports_tampering(as_user, users, dbsession):
-    dbsession.execute(text("UPDATE change_log SET action = 'forged' WHERE seq = "
-                           "(SELECT MAX(seq) FROM change_log)"))
+    dbsession.execute(
+        text(
+            "UPDATE change_log SET action = 'forged' WHERE seq = (SELECT MAX(seq) FROM change_log)"
+        )
+    )
     res = as_user("admin").get("/admin/log")
     assert "哈希链校验失败" in res.html.find(id="verify-result").text
     assert "被篡改" in res.text
@@ -90,8 +116,14 @@ def test_changelog_export_is_the_filtered_list(as_user, users, tree, dbsession):
 
 
 def test_user_history_hides_password_hash(as_user, users, dbsession):
-    user = create_user(dbsession, username="t_hist", display_name="历史", org=users["street"].org,
-                       role_codes=["leader"], password="secret123")
+    user = create_user(
+        dbsession,
+        username="t_hist",
+        display_name="历史",
+        org=users["street"].org,
+        role_codes=["leader"],
+        password="secret123",
+    )
     page = as_user("admin").get(f"/admin/users/{user.id}")
     panel = page.html.find(id="history").text
     assert "用户名" in panel and "password" not in panel and "argon2" not in panel

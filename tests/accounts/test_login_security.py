@@ -35,14 +35,18 @@ def test_locked_client_cannot_enumerate_accounts(testapp, users):
     assert "登录失败次数过多" in message(existing)
     assert message(existing).split("请")[0] == message(unknown).split("请")[0]
     # Another client is not affected.
-    other = webtest.TestApp(testapp.app, extra_environ=dict(testapp.extra_environ, REMOTE_ADDR="10.0.0.2"))
+    other = webtest.TestApp(
+        testapp.app, extra_environ=dict(testapp.extra_environ, REMOTE_ADDR="10.0.0.2")
+    )
     login(other, "t_street")
 
 
 def test_unknown_account_is_throttled_like_a_real_one(testapp, users):
     for _ in range(5):
         attempt(testapp, "ghost", status=400)
-    other = webtest.TestApp(testapp.app, extra_environ=dict(testapp.extra_environ, REMOTE_ADDR="10.0.0.3"))
+    other = webtest.TestApp(
+        testapp.app, extra_environ=dict(testapp.extra_environ, REMOTE_ADDR="10.0.0.3")
+    )
     res = attempt(other, "ghost", status=429)
     assert "登录失败次数过多" in message(res)
 

@@ -11,8 +11,14 @@ from whirlwind.accounts.services import create_user
 
 
 def district_admin(dbsession, tree):
-    return create_user(dbsession, username="t_dadmin", display_name="区管理员", org=tree["D1"],
-                       role_codes=["admin"], password="secret123")
+    return create_user(
+        dbsession,
+        username="t_dadmin",
+        display_name="区管理员",
+        org=tree["D1"],
+        role_codes=["admin"],
+        password="secret123",
+    )
 
 
 def test_list_filters_and_pagination(as_user, users, tree):
@@ -62,13 +68,26 @@ def test_district_admin_cannot_create_outside_jurisdiction(testapp, tree, users,
     assert str(tree["C"].id) not in options
     # A forged unit outside the jurisdiction is refused and nothing is written.
     token = csrf_token(testapp)
-    res = testapp.post("/admin/users/new", [
-        ("csrf_token", token), ("username", "sneaky"), ("display_name", "x"), ("phone", ""),
-        ("org_id", str(tree["S3"].id)), ("__start__", "roles:sequence"), ("checkbox", "leader"),
-        ("__end__", "roles:sequence"), ("__start__", "password:mapping"), ("password", "temp-pass-1"),
-        ("password-confirm", "temp-pass-1"), ("__end__", "password:mapping"), ("submit", "submit"),
-        ("__formid__", "user-new"),
-    ], status=400)
+    res = testapp.post(
+        "/admin/users/new",
+        [
+            ("csrf_token", token),
+            ("username", "sneaky"),
+            ("display_name", "x"),
+            ("phone", ""),
+            ("org_id", str(tree["S3"].id)),
+            ("__start__", "roles:sequence"),
+            ("checkbox", "leader"),
+            ("__end__", "roles:sequence"),
+            ("__start__", "password:mapping"),
+            ("password", "temp-pass-1"),
+            ("password-confirm", "temp-pass-1"),
+            ("__end__", "password:mapping"),
+            ("submit", "submit"),
+            ("__formid__", "user-new"),
+        ],
+        status=400,
+    )
     assert "管辖范围" in res.text
     assert dbsession.scalar(select(User).where(User.username == "sneaky")) is None
 
@@ -94,12 +113,25 @@ def test_role_escalation_is_refused(dbsession, tree, users):
     role = Role(code="street_admin", label_zh="街道用户管理员", permissions="users:manage")
     dbsession.add(role)
     dbsession.flush()
-    actor_user = create_user(dbsession, username="t_sadmin", display_name="街道管理员", org=tree["S1"],
-                             role_codes=["street_admin"], password="secret123")
+    actor_user = create_user(
+        dbsession,
+        username="t_sadmin",
+        display_name="街道管理员",
+        org=tree["S1"],
+        role_codes=["street_admin"],
+        password="secret123",
+    )
     actor = Identity(actor_user, actor_user.permissions)
     with pytest.raises(ValidationFailed, match="不能授予角色"):
-        admin_create_user(dbsession, actor, username="x1", display_name="x", org=tree["V1"],
-                          role_codes=["admin"], password="temp-pass-1")
+        admin_create_user(
+            dbsession,
+            actor,
+            username="x1",
+            display_name="x",
+            org=tree["V1"],
+            role_codes=["admin"],
+            password="temp-pass-1",
+        )
 
 
 def test_deactivate_ends_sessions_and_blocks_login(as_user, users, testapp, dbsession):
@@ -109,23 +141,32 @@ def test_deactivate_ends_sessions_and_blocks_login(as_user, users, testapp, dbse
     login(other, "t_street")
     assert dbsession.scalar(select(AuthSession).where(AuthSession.user_id == users["street"].id))
     app = as_user("admin")
-    app.post(f"/admin/users/{users['street'].id}/deactivate", {"csrf_token": csrf_token(app)}, status=302)
+    app.post(
+        f"/admin/users/{users['street'].id}/deactivate", {"csrf_token": csrf_token(app)}, status=302
+    )
     assert users["street"].active is False
-    assert dbsession.scalar(select(AuthSession).where(AuthSession.user_id == users["street"].id)) is None
+    assert (
+        dbsession.scalar(select(AuthSession).where(AuthSession.user_id == users["street"].id))
+        is None
+    )
     # The open session is over: the next page asks for a login.
     assert other.get("/account/password", status=302).location.split("?")[0].endswith("/login")
     form = other.get("/login").forms["login"]
     form["username"], form["password"] = "t_street", "secret123"
     assert "账号已停用" in form.submit("submit", status=400).text
     # Reactivate: can log in again.
-    app.post(f"/admin/users/{users['street'].id}/reactivate", {"csrf_token": csrf_token(app)}, status=302)
+    app.post(
+        f"/admin/users/{users['street'].id}/reactivate", {"csrf_token": csrf_token(app)}, status=302
+    )
     other.reset()
     login(other, "t_street")
 
 
 def test_admin_cannot_deactivate_self(as_user, users):
     app = as_user("admin")
-    res = app.post(f"/admin/users/{users['admin'].id}/deactivate", {"csrf_token": csrf_token(app)}, status=400)
+    res = app.post(
+        f"/admin/users/{users['admin'].id}/deactivate", {"csrf_token": csrf_token(app)}, status=400
+    )
     assert "不能停用您自己" in res.text
 
 
@@ -185,5 +226,12 @@ def test_admin_role_keeps_its_core_permissions(dbsession, users):
 
     admin_role = dbsession.scalar(select(Role).where(Role.code == "admin"))
     with pytest.raises(ValidationFailed):
-        update_role(dbsession, Identity(users["admin"], users["admin"].permissions), admin_role,
-                    label_zh="x", label_en="", active=True, permissions={"orgs:view"})
+        update_role(
+            dbsession,
+            Identity(users["admin"], users["admin"].permissions),
+            admin_role,
+            label_zh="x",
+            label_en="",
+            active=True,
+            permissions={"orgs:view"},
+        )

@@ -31,7 +31,9 @@ def count(dbsession):
 
 
 def test_children_before_parents_are_imported_in_tree_order(dbsession, tree):
-    result = run(dbsession, "N2,新村,村,N1,中共新村支部委员会,党支部\nN1,新街道,街道,T420116,,党委\n")
+    result = run(
+        dbsession, "N2,新村,村,N1,中共新村支部委员会,党支部\nN1,新街道,街道,T420116,,党委\n"
+    )
     assert [o.code for o in result.created] == ["N1", "N2"]
     village = dbsession.scalar(select(Org).where(Org.code == "N2"))
     assert village.parent.code == "N1" and village.district_id == tree["D1"].id
@@ -46,7 +48,10 @@ def test_unknown_parent_is_reported_with_row_and_nothing_written(dbsession, tree
 
 
 def test_duplicate_codes_in_file_and_database(dbsession, tree):
-    errs = errors_of(dbsession, "N1,甲街道,街道,T420116,,\nN1,乙街道,街道,T420116,,\nT420116001,重复,街道,T420116,,\n")
+    errs = errors_of(
+        dbsession,
+        "N1,甲街道,街道,T420116,,\nN1,乙街道,街道,T420116,,\nT420116001,重复,街道,T420116,,\n",
+    )
     messages = dict(errs)
     assert "与第 2 行重复" in messages[3]
     assert "已存在" in messages[4]
@@ -92,12 +97,20 @@ def _xlsx(rows) -> bytes:
 
 
 def test_upload_page_imports_xlsx(as_user, tree, dbsession):
-    data = _xlsx([["code", "name", "level", "parent code", "party org name", "party org type"],
-                  ["X2", "新社区", "community", "X1", "", "branch"],
-                  ["X1", "新街道", "street", "T420102", "", "committee"]])
+    data = _xlsx(
+        [
+            ["code", "name", "level", "parent code", "party org name", "party org type"],
+            ["X2", "新社区", "community", "X1", "", "branch"],
+            ["X1", "新街道", "street", "T420102", "", "committee"],
+        ]
+    )
     app = as_user("admin")
-    res = app.post("/admin/orgs/import", {"csrf_token": csrf_token(app)},
-                   upload_files=[("upload", "orgs.xlsx", data)], status=302).follow()
+    res = app.post(
+        "/admin/orgs/import",
+        {"csrf_token": csrf_token(app)},
+        upload_files=[("upload", "orgs.xlsx", data)],
+        status=302,
+    ).follow()
     assert "已导入 2 个单位" in res.text
     assert dbsession.scalar(select(Org).where(Org.code == "X2")).parent.code == "X1"
 
@@ -106,8 +119,12 @@ def test_upload_page_lists_errors_with_row_numbers(as_user, tree, dbsession):
     before = count(dbsession)
     data = (HEADER + "Y1,新街道,街道,T420116,,\nY2,坏村,村,MISSING,,\n").encode("utf-8")
     app = as_user("admin")
-    res = app.post("/admin/orgs/import", {"csrf_token": csrf_token(app)},
-                   upload_files=[("upload", "orgs.csv", data)], status=400)
+    res = app.post(
+        "/admin/orgs/import",
+        {"csrf_token": csrf_token(app)},
+        upload_files=[("upload", "orgs.csv", data)],
+        status=400,
+    )
     table = res.html.find(id="import-errors").text
     assert "第 3 行" in table and "MISSING" in table and "未导入任何单位" in table
     assert count(dbsession) == before
@@ -118,10 +135,14 @@ def test_import_orgs_cli(app_settings, tmp_path):
 
     with cli_env(tmp_path, app_settings) as (ini, run_cli):
         good = tmp_path / "orgs.csv"
-        good.write_text(HEADER + "420100,武汉市,市,,,\n420116,黄陂区,区,420100,,党委\n", encoding="utf-8")
+        good.write_text(
+            HEADER + "420100,武汉市,市,,,\n420116,黄陂区,区,420100,,党委\n", encoding="utf-8"
+        )
         code, out, err = run_cli("import-orgs", ini, str(good))
         assert code == 0 and "已导入 2 个单位" in out
         bad = tmp_path / "bad.csv"
-        bad.write_text(HEADER + "420117,新洲区,区,420100,,\n420118,某区,区,NOPE,,\n", encoding="utf-8")
+        bad.write_text(
+            HEADER + "420117,新洲区,区,420100,,\n420118,某区,区,NOPE,,\n", encoding="utf-8"
+        )
         code, out, err = run_cli("import-orgs", ini, str(bad))
         assert code == 2 and "第 3 行" in err and "NOPE" in err

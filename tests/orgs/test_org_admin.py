@@ -123,8 +123,15 @@ def test_deactivate_refused_with_active_children_then_allowed(as_user, tree, dbs
 def test_merge_keeps_records_findable(as_user, tree, dbsession, users):
     import datetime as dt
 
-    item = create_item(dbsession, users["street"], org=tree["V2"], source_type="finding", source_id=1,
-                       problem="合并前的问题", deadline=dt.date.today() + dt.timedelta(days=30))
+    item = create_item(
+        dbsession,
+        users["street"],
+        org=tree["V2"],
+        source_type="finding",
+        source_id=1,
+        problem="合并前的问题",
+        deadline=dt.date.today() + dt.timedelta(days=30),
+    )
     app = as_user("admin")
     form = app.get(f"/admin/orgs/{tree['V2'].id}/merge").forms["org-merge"]
     form["target_id"] = str(tree["V1"].id)
@@ -138,8 +145,11 @@ def test_merge_keeps_records_findable(as_user, tree, dbsession, users):
     target = app.get(f"/admin/orgs/{tree['V1'].id}")
     assert "星光村" in target.html.find(id="merged-units").text
     # A merged unit is not offered as a target again, and cannot be reactivated.
-    res = app.post(f"/admin/orgs/{tree['V2'].id}/reactivate",
-                   {"csrf_token": csrf_token(app), "version": tree["V2"].version}, status=400)
+    res = app.post(
+        f"/admin/orgs/{tree['V2'].id}/reactivate",
+        {"csrf_token": csrf_token(app), "version": tree["V2"].version},
+        status=400,
+    )
     assert "不能重新启用" in res.text
 
 
@@ -158,7 +168,9 @@ def test_used_unit_cannot_be_deleted_and_no_delete_button(as_user, tree, dbsessi
     app = as_user("admin")
     page = app.get(f"/admin/orgs/{tree['V1'].id}")  # has a user (committee member)
     assert "删除" not in page.html.find(id="actions").text
-    res = app.post(f"/admin/orgs/{tree['V1'].id}/delete", {"csrf_token": csrf_token(app)}, status=400)
+    res = app.post(
+        f"/admin/orgs/{tree['V1'].id}/delete", {"csrf_token": csrf_token(app)}, status=400
+    )
     assert "不能删除" in res.text
     assert dbsession.get(Org, tree["V1"].id) is not None
 

@@ -14,7 +14,9 @@ def test_index_lists_kinds_with_counts(as_user, users):
 
 
 def test_edit_label_and_deactivate(as_user, users, dbsession):
-    value = dbsession.scalar(select(RefValue).where(RefValue.kind == "party_org_kind", RefValue.code == "soe"))
+    value = dbsession.scalar(
+        select(RefValue).where(RefValue.kind == "party_org_kind", RefValue.code == "soe")
+    )
     app = as_user("admin")
     form = app.get(f"/admin/reference/value/{value.id}/edit").forms["ref-edit"]
     form["label_zh"] = "国有企业（含控股）"

@@ -17,7 +17,7 @@ from whirlwind.accounts.models import Role, User, user_roles
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
 from whirlwind.forms import handle_form, make_form
 from whirlwind.orgs.models import Org
-from whirlwind.orgs.services import org_choices
+from whirlwind.orgs.services import contains_pattern, org_choices
 from whirlwind.paginate import page_params, paginate
 from whirlwind.scoping import get_visible, scope_to_unit
 from whirlwind.security import Permission
@@ -42,9 +42,13 @@ def _filters(request):
     stmt = scope_to_unit(select(User), User.org_id, request.identity, unit_id)
     role = params.get("role") or ""
     if role:
-        stmt = stmt.where(User.id.in_(
-            select(user_roles.c.user_id).join(Role, Role.id == user_roles.c.role_id).where(Role.code == role)
-        ))
+        stmt = stmt.where(
+            User.id.in_(
+                select(user_roles.c.user_id)
+                .join(Role, Role.id == user_roles.c.role_id)
+                .where(Role.code == role)
+            )
+        )
     active = params.get("active") or ""
     if active == "1":
         stmt = stmt.where(User.active.is_(True))
@@ -52,21 +56,42 @@ def _filters(request):
         stmt = stmt.where(User.active.is_(False))
     q = (params.get("q") or "").strip()
     if q:
-        like = f"%{q.replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(or_(User.username.like(like), User.display_name.like(like), User.phone.like(like)))
+        like = contains_pattern(q)
+        stmt = stmt.where(
+            or_(
+                User.username.like(like, escape="\\"),
+                User.display_name.like(like, escape="\\"),
+                User.phone.like(like, escape="\\"),
+            )
+        )
     return stmt.options(selectinload(User.roles)).order_by(User.org_id, User.username)
 
 
-@view_config(route_name="accounts.users", permission=Permission.USERS_MANAGE,
-             renderer=TEMPLATES + "users.jinja2")
+@view_config(
+    route_name="accounts.users",
+    permission=Permission.USERS_MANAGE,
+    renderer=TEMPLATES + "users.jinja2",
+)
 def users(request):
     session = request.dbsession
     stmt = _filters(request)
     if request.params.get("format") == "xlsx":
         wb = new_workbook()
-        rows = [(u.username, u.display_name, u.phone, u.org.name, u.org.code, u.role_labels,
-                 "启用" if u.active else "停用") for u in session.scalars(stmt)]
-        add_sheet(wb, "用户", ["用户名", "姓名", "电话", "所属单位", "单位编码", "角色", "状态"], rows)
+        rows = [
+            (
+                u.username,
+                u.display_name,
+                u.phone,
+                u.org.name,
+                u.org.code,
+                u.role_labels,
+                "启用" if u.active else "停用",
+            )
+            for u in session.scalars(stmt)
+        ]
+        add_sheet(
+            wb, "用户", ["用户名", "姓名", "电话", "所属单位", "单位编码", "角色", "状态"], rows
+        )
         return workbook_response(wb, f"用户-{dt.date.today():%Y%m%d}.xlsx")
     page, size = page_params(request)
     return {
@@ -81,23 +106,39 @@ def _choices(request):
     session = request.dbsession
     return {
         "units": org_choices(session, request.identity),
-        "roles": [(r.code, r.label_zh) for r in services.assignable_roles(session, request.identity)],
+        "roles": [
+            (r.code, r.label_zh) for r in services.assignable_roles(session, request.identity)
+        ],
     }
 
 
-@view_config(route_name="accounts.user_new", permission=Permission.USERS_MANAGE,
-             renderer=TEMPLATES + "form.jinja2")
+@view_config(
+    route_name="accounts.user_new",
+    permission=Permission.USERS_MANAGE,
+    renderer=TEMPLATES + "form.jinja2",
+)
 def user_new(request):
-    form = make_form(request, schemas.UserCreateForm().bind(request=request, **_choices(request)), buttons=("创建用户",),
-                     formid="user-new")
+    form = make_form(
+        request,
+        schemas.UserCreateForm().bind(request=request, **_choices(request)),
+        buttons=("创建用户",),
+        formid="user-new",
+    )
 
     def on_success(data):
         user = services.admin_create_user(
-            request.dbsession, request.identity, username=data["username"],
-            display_name=data["display_name"], org=_unit(request, data["org_id"]),
-            role_codes=sorted(data["roles"]), password=data["password"], phone=data["phone"],
+            request.dbsession,
+            request.identity,
+            username=data["username"],
+            display_name=data["display_name"],
+            org=_unit(request, data["org_id"]),
+            role_codes=sorted(data["roles"]),
+            password=data["password"],
+            phone=data["phone"],
         )
-        request.session.flash(f"已创建用户 {user.username}，请把临时密码告知本人并提醒其修改。", "success")
+        request.session.flash(
+            f"已创建用户 {user.username}，请把临时密码告知本人并提醒其修改。", "success"
+        )
         return HTTPFound(request.route_url("accounts.user_detail", id=user.id))
 
     result = handle_form(request, form, on_success)
@@ -106,49 +147,78 @@ def user_new(request):
     return result
 
 
-@view_config(route_name="accounts.user_detail", permission=Permission.USERS_MANAGE,
-             renderer=TEMPLATES + "user.jinja2")
+@view_config(
+    route_name="accounts.user_detail",
+    permission=Permission.USERS_MANAGE,
+    renderer=TEMPLATES + "user.jinja2",
+)
 def user_detail(request):
     user = _user(request)
-    return {"user": user, "entries": changelog.history(request.dbsession, "user", user.id),
-            "is_self": user.id == request.identity.id}
+    return {
+        "user": user,
+        "entries": changelog.history(request.dbsession, "user", user.id),
+        "is_self": user.id == request.identity.id,
+    }
 
 
-@view_config(route_name="accounts.user_edit", permission=Permission.USERS_MANAGE,
-             renderer=TEMPLATES + "form.jinja2")
+@view_config(
+    route_name="accounts.user_edit",
+    permission=Permission.USERS_MANAGE,
+    renderer=TEMPLATES + "form.jinja2",
+)
 def user_edit(request):
     user = _user(request)
     choices = _choices(request)
     if str(user.org_id) not in {v for v, _ in choices["units"]}:
         choices["units"].append((str(user.org_id), f"{user.org.name}（已停用）"))
-    form = make_form(request, schemas.UserEditForm().bind(request=request, **choices), buttons=("保存",), formid="user-edit")
+    form = make_form(
+        request,
+        schemas.UserEditForm().bind(request=request, **choices),
+        buttons=("保存",),
+        formid="user-edit",
+    )
 
     def on_success(data):
         services.update_user(
-            request.dbsession, request.identity, user, display_name=data["display_name"],
-            phone=data["phone"], org=_unit(request, data["org_id"]), role_codes=sorted(data["roles"]),
+            request.dbsession,
+            request.identity,
+            user,
+            display_name=data["display_name"],
+            phone=data["phone"],
+            org=_unit(request, data["org_id"]),
+            role_codes=sorted(data["roles"]),
             version=data["version"],
         )
         request.session.flash("已保存。", "success")
         return HTTPFound(request.route_url("accounts.user_detail", id=user.id))
 
-    current = {"display_name": user.display_name, "phone": user.phone, "org_id": str(user.org_id),
-               "roles": {r.code for r in user.roles}, "version": user.version}
+    current = {
+        "display_name": user.display_name,
+        "phone": user.phone,
+        "org_id": str(user.org_id),
+        "roles": {r.code for r in user.roles},
+        "version": user.version,
+    }
     result = handle_form(request, form, on_success, appstruct=current)
     if isinstance(result, dict):
         result.update(title=f"编辑用户：{user.username}", user=user)
     return result
 
 
-@view_config(route_name="accounts.user_password", permission=Permission.USERS_MANAGE,
-             renderer=TEMPLATES + "form.jinja2")
+@view_config(
+    route_name="accounts.user_password",
+    permission=Permission.USERS_MANAGE,
+    renderer=TEMPLATES + "form.jinja2",
+)
 def user_password(request):
     user = _user(request)
     form = make_form(request, schemas.PasswordForm(), buttons=("重置密码",), formid="user-password")
 
     def on_success(data):
         services.reset_password(request.dbsession, request.identity, user, data["password"])
-        request.session.flash(f"已为 {user.username} 设置临时密码，其已登录的会话均已退出。", "success")
+        request.session.flash(
+            f"已为 {user.username} 设置临时密码，其已登录的会话均已退出。", "success"
+        )
         return HTTPFound(request.route_url("accounts.user_detail", id=user.id))
 
     result = handle_form(request, form, on_success)
@@ -157,7 +227,9 @@ def user_password(request):
     return result
 
 
-@view_config(route_name="accounts.user_deactivate", permission=Permission.USERS_MANAGE, request_method="POST")
+@view_config(
+    route_name="accounts.user_deactivate", permission=Permission.USERS_MANAGE, request_method="POST"
+)
 def user_deactivate(request):
     user = _user(request)
     services.deactivate_user(request.dbsession, request.identity, user)
@@ -165,7 +237,9 @@ def user_deactivate(request):
     return HTTPFound(request.route_url("accounts.user_detail", id=user.id))
 
 
-@view_config(route_name="accounts.user_reactivate", permission=Permission.USERS_MANAGE, request_method="POST")
+@view_config(
+    route_name="accounts.user_reactivate", permission=Permission.USERS_MANAGE, request_method="POST"
+)
 def user_reactivate(request):
     user = _user(request)
     services.reactivate_user(request.dbsession, request.identity, user)

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from whirlwind.changelog import ChangeLog, verify_chain
 from whirlwind.changelog_labels import RECORD_TYPES, field_label, record_label, value_label
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
+from whirlwind.orgs.services import contains_pattern
 from whirlwind.paginate import page_params, paginate
 from whirlwind.scoping import visible_org_ids
 from whirlwind.security import Permission
@@ -44,13 +45,18 @@ def scoped_log(request):
         stmt = stmt.where(ChangeLog.username == user)
     q = (params.get("q") or "").strip()
     if q:
-        like = f"%{q.replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(or_(ChangeLog.action.like(like), ChangeLog.changes.like(like)))
+        like = contains_pattern(q)
+        stmt = stmt.where(
+            or_(ChangeLog.action.like(like, escape="\\"), ChangeLog.changes.like(like, escape="\\"))
+        )
     start, end = _date(params.get("from")), _date(params.get("to"))
     if start:
         stmt = stmt.where(ChangeLog.created_at >= dt.datetime.combine(start, dt.time(), SHANGHAI))
     if end:
-        stmt = stmt.where(ChangeLog.created_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), SHANGHAI))
+        stmt = stmt.where(
+            ChangeLog.created_at
+            < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), SHANGHAI)
+        )
     return stmt.order_by(ChangeLog.seq.desc())
 
 
@@ -61,16 +67,31 @@ def _summary(e) -> str:
     )
 
 
-@view_config(route_name="changelog.verify", permission=Permission.LOG_VIEW,
-             renderer=TEMPLATES + "changelog.jinja2")
+@view_config(
+    route_name="changelog.verify",
+    permission=Permission.LOG_VIEW,
+    renderer=TEMPLATES + "changelog.jinja2",
+)
 def changelog_page(request):
     session = request.dbsession
     stmt = scoped_log(request)
     if request.params.get("format") == "xlsx":
         wb = new_workbook()
-        rows = [(e.seq, localtime(e.created_at), e.username, record_label(e.record_type), e.record_id,
-                 e.action_label, _summary(e)) for e in session.scalars(stmt.limit(50000))]
-        add_sheet(wb, "变更记录", ["序号", "时间", "操作人", "记录类型", "记录编号", "操作", "内容"], rows)
+        rows = [
+            (
+                e.seq,
+                localtime(e.created_at),
+                e.username,
+                record_label(e.record_type),
+                e.record_id,
+                e.action_label,
+                _summary(e),
+            )
+            for e in session.scalars(stmt.limit(50000))
+        ]
+        add_sheet(
+            wb, "变更记录", ["序号", "时间", "操作人", "记录类型", "记录编号", "操作", "内容"], rows
+        )
         return workbook_response(wb, f"变更记录-{dt.date.today():%Y%m%d}.xlsx")
     page, size = page_params(request)
     return {

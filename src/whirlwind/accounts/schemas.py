@@ -36,21 +36,32 @@ def phone_validator(node, value):
 class UserSchema(colander.MappingSchema):
     display_name = text("姓名", max_length=64)
     phone = colander.SchemaNode(
-        colander.String(), title="电话", missing="", preparer=strip,
-        validator=colander.All(colander.Length(max=32, max_err="不能超过 32 个字符"), phone_validator),
+        colander.String(),
+        title="电话",
+        missing="",
+        preparer=strip,
+        validator=colander.All(
+            colander.Length(max=32, max_err="不能超过 32 个字符"), phone_validator
+        ),
     )
     org_id = unit_node("所属单位（管辖范围）")
-    roles = colander.SchemaNode(colander.Set(), title="角色", widget=_role_widget,
-                                validator=_role_validator, missing_msg="请至少选择一个角色")
-
-
+    roles = colander.SchemaNode(
+        colander.Set(),
+        title="角色",
+        widget=_role_widget,
+        validator=_role_validator,
+        missing_msg="请至少选择一个角色",
+    )
 
 
 def _password_node():
     return colander.SchemaNode(
-        colander.String(), title="临时密码", missing_msg="必填",
+        colander.String(),
+        title="临时密码",
+        missing_msg="必填",
         description="至少 8 个字符，同时包含字母和数字；请告知用户登录后立即修改",
-        widget=deform.widget.CheckedPasswordWidget(), validator=colander.Length(max=256),
+        widget=deform.widget.CheckedPasswordWidget(),
+        validator=colander.Length(max=256),
     )
 
 
@@ -80,11 +91,16 @@ def _perm_validator(node, kw):
 class RoleSchema(colander.MappingSchema):
     label_zh = text("名称", max_length=60)
     label_en = text("英文名称", max_length=60, missing="")
-    sort = colander.SchemaNode(colander.Integer(), title="排序", missing=0,
-                               validator=colander.Range(0, 9999, min_err="不能小于 0", max_err="过大"))
+    sort = colander.SchemaNode(
+        colander.Integer(),
+        title="排序",
+        missing=0,
+        validator=colander.Range(0, 9999, min_err="不能小于 0", max_err="过大"),
+    )
     active = colander.SchemaNode(colander.Boolean(), title="启用", missing=False)
-    permissions = colander.SchemaNode(colander.Set(), title="权限", widget=_perm_widget,
-                                      validator=_perm_validator, missing=set())
+    permissions = colander.SchemaNode(
+        colander.Set(), title="权限", widget=_perm_widget, validator=_perm_validator, missing=set()
+    )
 
 
 class RoleForm(CSRFSchema, RoleSchema):

@@ -9,7 +9,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from whirlwind.accounts.models import LoginAttempt, Role, User
-from whirlwind.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
+from whirlwind.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_password,
+)
 from whirlwind.db import utcnow
 from whirlwind.errors import ValidationFailed
 from whirlwind.orgs.models import Org
@@ -56,7 +61,9 @@ def authenticate(session, settings, username: str, password: str, client_ip: str
         count, last = _recent_failures(session, column, value, since)
         if count >= max_failures and last is not None and now - last < lock:
             wait = int((lock - (now - last)).total_seconds()) + 1
-            log.warning("login throttled: username=%s ip=%s failures=%s", username, client_ip, count)
+            log.warning(
+                "login throttled: username=%s ip=%s failures=%s", username, client_ip, count
+            )
             session.add(LoginAttempt(username=username, client_ip=client_ip, success=False))
             return LoginResult(None, f"登录失败次数过多，请 {wait} 秒后再试。", throttled=True)
     user = session.scalar(select(User).where(User.username == username))
@@ -84,7 +91,9 @@ def seed_roles(session) -> dict[str, Role]:
     roles = {r.code: r for r in session.scalars(select(Role))}
     for sort, (code, zh, en, perms) in enumerate(DEFAULT_ROLES):
         if code not in roles:
-            role = Role(code=code, label_zh=zh, label_en=en, permissions=" ".join(sorted(perms)), sort=sort)
+            role = Role(
+                code=code, label_zh=zh, label_en=en, permissions=" ".join(sorted(perms)), sort=sort
+            )
             session.add(role)
             roles[code] = role
     session.flush()
@@ -109,8 +118,12 @@ def create_user(
     roles = list(session.scalars(select(Role).where(Role.code.in_(role_codes))))
     if len(roles) != len(set(role_codes)) or not roles:
         unknown = set(role_codes) - {r.code for r in roles}
-        raise ValidationFailed(f"未知的角色：{'、'.join(sorted(unknown)) or '（未选择）'}", fields={"roles": "无效"})
-    user = User(username=username, display_name=display_name.strip() or username, org=org, phone=phone)
+        raise ValidationFailed(
+            f"未知的角色：{'、'.join(sorted(unknown)) or '（未选择）'}", fields={"roles": "无效"}
+        )
+    user = User(
+        username=username, display_name=display_name.strip() or username, org=org, phone=phone
+    )
     user.roles = roles
     set_password(user, password)
     session.add(user)
@@ -143,19 +156,29 @@ def _roles_for(session, actor, role_codes) -> list[Role]:
     refused = codes - set(allowed)
     if refused:
         raise ValidationFailed(
-            f"不能授予角色：{'、'.join(sorted(refused))}（超出您自己的权限或已停用）。", fields={"roles": "无效"}
+            f"不能授予角色：{'、'.join(sorted(refused))}（超出您自己的权限或已停用）。",
+            fields={"roles": "无效"},
         )
     return [allowed[c] for c in sorted(codes)]
 
 
-def admin_create_user(session, actor, *, username, display_name, org, role_codes, password, phone=""):
+def admin_create_user(
+    session, actor, *, username, display_name, org, role_codes, password, phone=""
+):
     """Create a user inside the administrator's jurisdiction."""
     _in_jurisdiction_or_404(session, actor, org.id)
     if not org.active:
         raise ValidationFailed("所选单位已停用。", fields={"org_id": "已停用"})
     _roles_for(session, actor, role_codes)
-    return create_user(session, username=username, display_name=display_name, org=org,
-                       role_codes=list(role_codes), password=password, phone=phone)
+    return create_user(
+        session,
+        username=username,
+        display_name=display_name,
+        org=org,
+        role_codes=list(role_codes),
+        password=password,
+        phone=phone,
+    )
 
 
 def update_user(session, actor, user: User, *, display_name, phone, org, role_codes, version=None):
@@ -224,7 +247,9 @@ def reset_password(session, actor, user: User, password: str) -> None:
     session.flush()
 
 
-def update_role(session, actor, role: Role, *, label_zh, label_en, active, permissions, sort=0) -> Role:
+def update_role(
+    session, actor, role: Role, *, label_zh, label_en, active, permissions, sort=0
+) -> Role:
     """Roles are data: an administrator edits their labels and permissions."""
     from whirlwind.security import Permission
 
@@ -253,10 +278,20 @@ def create_role(session, actor, *, code, label_zh, label_en="", permissions=(), 
 
     code = (code or "").strip()
     if not re.fullmatch(r"[a-z][a-z0-9_]{1,39}", code):
-        raise ValidationFailed("角色代码只能使用小写字母、数字和下划线，以字母开头。", fields={"code": "格式不对"})
+        raise ValidationFailed(
+            "角色代码只能使用小写字母、数字和下划线，以字母开头。", fields={"code": "格式不对"}
+        )
     if session.scalar(select(Role.id).where(Role.code == code)) is not None:
         raise ValidationFailed(f"角色代码 {code} 已存在。", fields={"code": "已存在"})
     role = Role(code=code, label_zh="", permissions="")
     session.add(role)
-    return update_role(session, actor, role, label_zh=label_zh, label_en=label_en, active=True,
-                       permissions=permissions, sort=sort)
+    return update_role(
+        session,
+        actor,
+        role,
+        label_zh=label_zh,
+        label_en=label_en,
+        active=True,
+        permissions=permissions,
+        sort=sort,
+    )

@@ -16,24 +16,34 @@ from whirlwind.forms import CSRFSchema, handle_form, make_form
 
 class LoginSchema(CSRFSchema):
     username = colander.SchemaNode(
-        colander.String(), title="用户名", missing_msg="请输入用户名",
+        colander.String(),
+        title="用户名",
+        missing_msg="请输入用户名",
         validator=colander.Length(max=64, max_err="用户名过长"),
     )
     password = colander.SchemaNode(
-        colander.String(), title="密码", missing_msg="请输入密码",
-        widget=deform.widget.PasswordWidget(), validator=colander.Length(max=256),
+        colander.String(),
+        title="密码",
+        missing_msg="请输入密码",
+        widget=deform.widget.PasswordWidget(),
+        validator=colander.Length(max=256),
     )
 
 
 class PasswordSchema(CSRFSchema):
     old_password = colander.SchemaNode(
-        colander.String(), title="当前密码", missing_msg="请输入当前密码",
+        colander.String(),
+        title="当前密码",
+        missing_msg="请输入当前密码",
         widget=deform.widget.PasswordWidget(),
     )
     new_password = colander.SchemaNode(
-        colander.String(), title="新密码", missing_msg="请输入新密码",
+        colander.String(),
+        title="新密码",
+        missing_msg="请输入新密码",
         description="至少 8 个字符，同时包含字母和数字（或符号）",
-        widget=deform.widget.CheckedPasswordWidget(), validator=colander.Length(max=256),
+        widget=deform.widget.CheckedPasswordWidget(),
+        validator=colander.Length(max=256),
     )
 
 
@@ -53,7 +63,10 @@ def login(request):
 
     def on_success(data):
         result = authenticate(
-            request.dbsession, request.registry.settings, data["username"], data["password"],
+            request.dbsession,
+            request.registry.settings,
+            data["username"],
+            data["password"],
             request.client_addr or "",
         )
         if result.user is None:
@@ -75,7 +88,8 @@ def logout(request):
 
 
 @view_config(
-    route_name="accounts.logout", request_method="GET",
+    route_name="accounts.logout",
+    request_method="GET",
     renderer="whirlwind:accounts/templates/logout.jinja2",
 )
 def logout_confirm(request):
@@ -83,7 +97,8 @@ def logout_confirm(request):
 
 
 @view_config(
-    route_name="accounts.password", renderer="whirlwind:accounts/templates/password.jinja2",
+    route_name="accounts.password",
+    renderer="whirlwind:accounts/templates/password.jinja2",
     permission=None,
 )
 def change_password(request):

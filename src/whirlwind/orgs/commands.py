@@ -9,7 +9,9 @@ from whirlwind.errors import DomainError
 
 
 def import_orgs_args(parser):
-    parser.add_argument("file", help="a .csv (UTF-8 or GB18030) or .xlsx file; see the README for the columns")
+    parser.add_argument(
+        "file", help="a .csv (UTF-8 or GB18030) or .xlsx file; see the README for the columns"
+    )
 
 
 def import_orgs_command(env, args):

@@ -132,7 +132,9 @@ def parse_rows(table: list[list[str]]) -> list[ImportRow]:
     for number, values in enumerate(table[1:], start=2):
         if not any(str(v).strip() for v in values):
             continue
-        cells = {key: str(values[i]).strip() for i, key in enumerate(header) if key and i < len(values)}
+        cells = {
+            key: str(values[i]).strip() for i, key in enumerate(header) if key and i < len(values)
+        }
         rows.append(
             ImportRow(
                 row=number,
@@ -166,7 +168,9 @@ def validate(session, rows: list[ImportRow], *, within_org_id: int | None = None
         if level is None:
             errors.append((r.row, f"未知的层级“{r.level}”（应为 市/区/街道/乡镇/社区/村）"))
         if r.party_org_type and r.party_org_type not in PARTY_TYPES:
-            errors.append((r.row, f"未知的党组织类型“{r.party_org_type}”（应为 党委/党总支/党支部）"))
+            errors.append(
+                (r.row, f"未知的党组织类型“{r.party_org_type}”（应为 党委/党总支/党支部）")
+            )
         if len(r.party_org_name) > 120:
             errors.append((r.row, "党组织名称超过 120 个字符"))
         if r.code:
@@ -189,7 +193,9 @@ def validate(session, rows: list[ImportRow], *, within_org_id: int | None = None
     db_parents = {
         o.code: o
         for o in (
-            session.scalars(select(Org).where(Org.code.in_(list(parent_codes)))) if parent_codes else []
+            session.scalars(select(Org).where(Org.code.in_(list(parent_codes))))
+            if parent_codes
+            else []
         )
     }
     for r in by_code.values():
@@ -216,7 +222,10 @@ def validate(session, rows: list[ImportRow], *, within_org_id: int | None = None
         if level is not None and parent_level is not None:
             if ORG_LEVEL_RANK[parent_level] != ORG_LEVEL_RANK[level] - 1:
                 errors.append(
-                    (r.row, f"层级不符：{ORG_LEVEL_LABELS[level]}不能设在{ORG_LEVEL_LABELS[parent_level]}之下")
+                    (
+                        r.row,
+                        f"层级不符：{ORG_LEVEL_LABELS[level]}不能设在{ORG_LEVEL_LABELS[parent_level]}之下",
+                    )
                 )
     # Cycles among rows of the file (A under B under A).
     order: list[ImportRow] = []
@@ -251,7 +260,9 @@ def validate(session, rows: list[ImportRow], *, within_org_id: int | None = None
     return [], order
 
 
-def import_orgs(session, table: list[list[str]], *, within_org_id: int | None = None) -> ImportResult:
+def import_orgs(
+    session, table: list[list[str]], *, within_org_id: int | None = None
+) -> ImportResult:
     rows = parse_rows(table)
     if not rows:
         raise ValidationFailed("文件中没有数据行。")

@@ -13,7 +13,9 @@ PARTY_TYPE_CHOICES = list(PARTY_ORG_TYPES.items())
 
 
 def version_node():
-    return colander.SchemaNode(colander.Integer(), widget=deform.widget.HiddenWidget(), missing=None)
+    return colander.SchemaNode(
+        colander.Integer(), widget=deform.widget.HiddenWidget(), missing=None
+    )
 
 
 @colander.deferred

@@ -99,9 +99,14 @@ def move_org(session, org: Org, new_parent: Org) -> None:
     check_level(org.level, new_parent)
     if is_within(session, new_parent.id, org.id):
         raise ValidationFailed("不能把单位移动到它自己的下级单位之下。")
-    sub = [row for row in session.execute(
-        select(OrgClosure.descendant_id, OrgClosure.depth).where(OrgClosure.ancestor_id == org.id)
-    )]
+    sub = [
+        row
+        for row in session.execute(
+            select(OrgClosure.descendant_id, OrgClosure.depth).where(
+                OrgClosure.ancestor_id == org.id
+            )
+        )
+    ]
     sub_ids = [d for d, _ in sub]
     # Drop links from the old ancestors (above org) to the subtree.
     old_anc = [a for a in session.scalars(ancestor_ids(org.id)) if a != org.id]
@@ -206,7 +211,9 @@ def rename_org(session, org: Org, *, name: str, reason: str, on_date, version=No
     session.flush()
 
 
-def move_org_with_history(session, org: Org, new_parent: Org, *, reason: str, on_date, version=None):
+def move_org_with_history(
+    session, org: Org, new_parent: Org, *, reason: str, on_date, version=None
+):
     """调整隶属关系: ``move_org`` plus a history row naming the former parent."""
     from whirlwind import changelog
 
@@ -281,7 +288,9 @@ def merge_org(session, source: Org, target: Org, *, reason: str, on_date, versio
             fields={"target_id": "层级不同"},
         )
     active_children = session.scalar(
-        select(func.count()).select_from(Org).where(Org.parent_id == source.id, Org.active.is_(True))
+        select(func.count())
+        .select_from(Org)
+        .where(Org.parent_id == source.id, Org.active.is_(True))
     )
     if active_children:
         raise ValidationFailed("该单位还有启用的下级单位，请先把下级单位移到目标单位之下。")
@@ -323,7 +332,9 @@ def name_history(session, org: Org) -> list[OrgNameHistory]:
     )
 
 
-def org_choices(session, identity, *, levels=None, active_only: bool = True) -> list[tuple[str, str]]:
+def org_choices(
+    session, identity, *, levels=None, active_only: bool = True
+) -> list[tuple[str, str]]:
     """(id, indented name) of the units in the identity's jurisdiction, in tree order, for
     the unit selects of admin forms."""
     from whirlwind.scoping import scope
@@ -334,5 +345,17 @@ def org_choices(session, identity, *, levels=None, active_only: bool = True) -> 
     if levels:
         stmt = stmt.where(Org.level.in_([str(x) for x in levels]))
     rows = session.execute(stmt.order_by(Org.code)).all()
-    indent = {"city": "", "district": "　", "street": "　　", "community": "　　　", "village": "　　　"}
+    indent = {
+        "city": "",
+        "district": "　",
+        "street": "　　",
+        "community": "　　　",
+        "village": "　　　",
+    }
     return [(str(i), f"{indent.get(lv, '')}{name}（{code}）") for i, code, name, lv in rows]
+
+
+def contains_pattern(q: str) -> str:
+    """A LIKE pattern for "contains ``q``" with % and _ taken literally (escape ``\\``)."""
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

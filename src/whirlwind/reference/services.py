@@ -49,8 +49,15 @@ def seed(session) -> int:
             if (kind, code) in existing:
                 continue
             session.add(
-                RefValue(kind=kind, code=code, label_zh=zh, label_en=en, note=note,
-                         parent_code=parent, sort=sort)
+                RefValue(
+                    kind=kind,
+                    code=code,
+                    label_zh=zh,
+                    label_en=en,
+                    note=note,
+                    parent_code=parent,
+                    sort=sort,
+                )
             )
             existing.add((kind, code))
             added += 1
@@ -59,7 +66,9 @@ def seed(session) -> int:
 
 
 def choices(session, kind: str, parent_code: str | None = None) -> list[tuple[str, str]]:
-    stmt = select(RefValue.code, RefValue.label_zh).where(RefValue.kind == kind, RefValue.active.is_(True))
+    stmt = select(RefValue.code, RefValue.label_zh).where(
+        RefValue.kind == kind, RefValue.active.is_(True)
+    )
     if parent_code is not None:
         stmt = stmt.where(RefValue.parent_code == parent_code)
     return [(c, z) for c, z in session.execute(stmt.order_by(RefValue.sort, RefValue.id))]
@@ -100,11 +109,23 @@ def kinds(session) -> list[tuple[str, int, int]]:
 
 
 def values(session, kind: str) -> list[RefValue]:
-    return list(session.scalars(select(RefValue).where(RefValue.kind == kind).order_by(RefValue.sort, RefValue.id)))
+    return list(
+        session.scalars(
+            select(RefValue).where(RefValue.kind == kind).order_by(RefValue.sort, RefValue.id)
+        )
+    )
 
 
-def update_value(session, value: RefValue, *, label_zh: str, label_en: str = "", active: bool, sort: int,
-                 note: str | None = None) -> RefValue:
+def update_value(
+    session,
+    value: RefValue,
+    *,
+    label_zh: str,
+    label_en: str = "",
+    active: bool,
+    sort: int,
+    note: str | None = None,
+) -> RefValue:
     """Labels, order and whether a value is offered; the code never changes (records store it)."""
     from whirlwind.errors import ValidationFailed
 
@@ -120,27 +141,53 @@ def update_value(session, value: RefValue, *, label_zh: str, label_en: str = "",
     return value
 
 
-def add_value(session, kind: str, *, code: str, label_zh: str, label_en: str = "", sort: int | None = None,
-              parent_code: str = "") -> RefValue:
+def add_value(
+    session,
+    kind: str,
+    *,
+    code: str,
+    label_zh: str,
+    label_en: str = "",
+    sort: int | None = None,
+    parent_code: str = "",
+) -> RefValue:
     import re
 
     from sqlalchemy import func
 
     from whirlwind.errors import NotFound, ValidationFailed
 
-    if session.scalar(select(RefValue.id).where(RefValue.kind == kind).limit(1)) is None and kind not in declared():
+    if (
+        session.scalar(select(RefValue.id).where(RefValue.kind == kind).limit(1)) is None
+        and kind not in declared()
+    ):
         raise NotFound("参考数据类别不存在。")
     code = (code or "").strip()
     if not re.fullmatch(r"[A-Za-z0-9_\-.]{1,40}", code):
-        raise ValidationFailed("代码只能使用字母、数字、下划线、点和连字符（最多 40 个字符）。", fields={"code": "格式不对"})
-    if session.scalar(select(RefValue.id).where(RefValue.kind == kind, RefValue.code == code)) is not None:
+        raise ValidationFailed(
+            "代码只能使用字母、数字、下划线、点和连字符（最多 40 个字符）。",
+            fields={"code": "格式不对"},
+        )
+    if (
+        session.scalar(select(RefValue.id).where(RefValue.kind == kind, RefValue.code == code))
+        is not None
+    ):
         raise ValidationFailed(f"代码 {code} 在该类别中已存在。", fields={"code": "已存在"})
     if not (label_zh or "").strip():
         raise ValidationFailed("中文名称不能为空。", fields={"label_zh": "必填"})
     if sort is None:
-        sort = (session.scalar(select(func.max(RefValue.sort)).where(RefValue.kind == kind)) or 0) + 1
-    value = RefValue(kind=kind, code=code, label_zh=label_zh.strip(), label_en=(label_en or "").strip(),
-                     sort=sort, parent_code=(parent_code or "").strip(), note="local")
+        sort = (
+            session.scalar(select(func.max(RefValue.sort)).where(RefValue.kind == kind)) or 0
+        ) + 1
+    value = RefValue(
+        kind=kind,
+        code=code,
+        label_zh=label_zh.strip(),
+        label_en=(label_en or "").strip(),
+        sort=sort,
+        parent_code=(parent_code or "").strip(),
+        note="local",
+    )
     session.add(value)
     session.flush()
     return value

@@ -19,8 +19,12 @@ TEMPLATES = "whirlwind:reference/templates/"
 class ValueSchema(colander.MappingSchema):
     label_zh = text("中文名称", max_length=120)
     label_en = text("英文名称", max_length=120, missing="")
-    sort = colander.SchemaNode(colander.Integer(), title="排序", missing=0,
-                               validator=colander.Range(0, 99999, min_err="不能小于 0", max_err="过大"))
+    sort = colander.SchemaNode(
+        colander.Integer(),
+        title="排序",
+        missing=0,
+        validator=colander.Range(0, 99999, min_err="不能小于 0", max_err="过大"),
+    )
     active = colander.SchemaNode(colander.Boolean(), title="启用（在表单中可选）", missing=False)
 
 
@@ -29,8 +33,13 @@ class ValueForm(CSRFSchema, ValueSchema):
 
 
 class NewValueForm(CSRFSchema):
-    code = colander.SchemaNode(colander.String(), title="代码", preparer=strip, missing_msg="必填",
-                               validator=colander.Length(max=40, max_err="不能超过 40 个字符"))
+    code = colander.SchemaNode(
+        colander.String(),
+        title="代码",
+        preparer=strip,
+        missing_msg="必填",
+        validator=colander.Length(max=40, max_err="不能超过 40 个字符"),
+    )
     label_zh = text("中文名称", max_length=120)
     label_en = text("英文名称", max_length=120, missing="")
     parent_code = text("上级代码（可选）", max_length=40, missing="")
@@ -43,21 +52,30 @@ def _kind(request) -> str:
     return kind
 
 
-@view_config(route_name="reference.index", permission=Permission.REFERENCE_MANAGE,
-             renderer=TEMPLATES + "index.jinja2")
+@view_config(
+    route_name="reference.index",
+    permission=Permission.REFERENCE_MANAGE,
+    renderer=TEMPLATES + "index.jinja2",
+)
 def index(request):
     return {"kinds": services.kinds(request.dbsession)}
 
 
-@view_config(route_name="reference.kind", permission=Permission.REFERENCE_MANAGE,
-             renderer=TEMPLATES + "kind.jinja2")
+@view_config(
+    route_name="reference.kind",
+    permission=Permission.REFERENCE_MANAGE,
+    renderer=TEMPLATES + "kind.jinja2",
+)
 def kind(request):
     kind = _kind(request)
     return {"kind": kind, "values": services.values(request.dbsession, kind)}
 
 
-@view_config(route_name="reference.edit", permission=Permission.REFERENCE_MANAGE,
-             renderer=TEMPLATES + "form.jinja2")
+@view_config(
+    route_name="reference.edit",
+    permission=Permission.REFERENCE_MANAGE,
+    renderer=TEMPLATES + "form.jinja2",
+)
 def edit(request):
     value = request.dbsession.get(RefValue, int(request.matchdict["id"]))
     if value is None:
@@ -69,15 +87,23 @@ def edit(request):
         request.session.flash(f"已保存：{value.label_zh}。", "success")
         return HTTPFound(request.route_url("reference.kind", kind=value.kind))
 
-    current = {"label_zh": value.label_zh, "label_en": value.label_en, "sort": value.sort, "active": value.active}
+    current = {
+        "label_zh": value.label_zh,
+        "label_en": value.label_en,
+        "sort": value.sort,
+        "active": value.active,
+    }
     result = handle_form(request, form, on_success, appstruct=current)
     if isinstance(result, dict):
         result.update(title=f"编辑：{value.kind} / {value.code}", kind=value.kind)
     return result
 
 
-@view_config(route_name="reference.add", permission=Permission.REFERENCE_MANAGE,
-             renderer=TEMPLATES + "form.jinja2")
+@view_config(
+    route_name="reference.add",
+    permission=Permission.REFERENCE_MANAGE,
+    renderer=TEMPLATES + "form.jinja2",
+)
 def add(request):
     kind = _kind(request)
     form = make_form(request, NewValueForm(), buttons=("添加",), formid="ref-add")
