@@ -14,6 +14,7 @@ MODULES = (
     "whirlwind.api.ledger",
     "whirlwind.api.audits",
     "whirlwind.api.disclosure",
+    "whirlwind.api.cases",
 )
 
 
