@@ -13,7 +13,9 @@ from .helpers import days_ago, make_clue
 
 
 def _approved(session, actor, clue, mode, **kw):
-    d = services.propose_disposal(session, actor, clue, mode=mode, opinion="拟办", proposed_on=days_ago(90), **kw)
+    d = services.propose_disposal(
+        session, actor, clue, mode=mode, opinion="拟办", proposed_on=days_ago(90), **kw
+    )
     result = services.approve_disposal(session, actor, d, approved_on=days_ago(89))
     return d, result
 
@@ -47,8 +49,12 @@ def test_talk_inquiry_outcomes(dbsession, tree, users, outcome, status, next_mod
         services.conclude_disposal(dbsession, actor, d, outcome=outcome, outcome_on=days_ago(70))
     with pytest.raises(ValidationFailed, match="请选择谈话或函询"):
         services.record_response(dbsession, actor, d, response_on=days_ago(75), text="回复")
-    services.record_response(dbsession, actor, d, response_on=days_ago(75), text="书面说明情况", method="letter")
-    result = services.conclude_disposal(dbsession, actor, d, outcome=outcome, outcome_on=days_ago(70))
+    services.record_response(
+        dbsession, actor, d, response_on=days_ago(75), text="书面说明情况", method="letter"
+    )
+    result = services.conclude_disposal(
+        dbsession, actor, d, outcome=outcome, outcome_on=days_ago(70)
+    )
     assert clue.status == status
     assert d.state == DisposalState.DONE and d.outcome == outcome
     if next_mode:
@@ -76,9 +82,13 @@ def test_verification_outcomes(dbsession, tree, users, outcome, status):
     d, _ = _approved(dbsession, actor, clue, "verification")
     assert clue.status == ClueStatus.VERIFYING
     assert clue.due_date == days_ago(89) + dt.timedelta(days=DEFAULT.verification_days)
-    services.record_response(dbsession, actor, d, response_on=days_ago(60), text="初核报告，核查组签名")
+    services.record_response(
+        dbsession, actor, d, response_on=days_ago(60), text="初核报告，核查组签名"
+    )
     reason = "untrue" if outcome == "close" else ""
-    services.conclude_disposal(dbsession, actor, d, outcome=outcome, outcome_on=days_ago(59), close_reason=reason)
+    services.conclude_disposal(
+        dbsession, actor, d, outcome=outcome, outcome_on=days_ago(59), close_reason=reason
+    )
     assert clue.status == status
 
 
@@ -87,7 +97,9 @@ def test_verification_leads_to_case(dbsession, tree, users):
     clue = make_clue(dbsession, actor, tree["V1"])
     d, _ = _approved(dbsession, actor, clue, "verification")
     services.record_response(dbsession, actor, d, response_on=days_ago(60), text="初核报告")
-    follow = services.conclude_disposal(dbsession, actor, d, outcome="propose_case", outcome_on=days_ago(59))
+    follow = services.conclude_disposal(
+        dbsession, actor, d, outcome="propose_case", outcome_on=days_ago(59)
+    )
     assert follow.mode == DisposalMode.OPEN_CASE
     case = services.approve_disposal(dbsession, actor, follow, approved_on=days_ago(58))
     assert isinstance(case, Case)
@@ -101,13 +113,19 @@ def test_outcome_must_fit_the_mode(dbsession, tree, users):
     actor = users["street"]
     clue = make_clue(dbsession, actor, tree["V1"])
     d, _ = _approved(dbsession, actor, clue, "talk_inquiry")
-    services.record_response(dbsession, actor, d, response_on=days_ago(80), text="谈话", method="talk")
+    services.record_response(
+        dbsession, actor, d, response_on=days_ago(80), text="谈话", method="talk"
+    )
     with pytest.raises(ValidationFailed, match="谈话函询的结果只能是"):
-        services.conclude_disposal(dbsession, actor, d, outcome="propose_case", outcome_on=days_ago(70))
+        services.conclude_disposal(
+            dbsession, actor, d, outcome="propose_case", outcome_on=days_ago(70)
+        )
     assert clue.status == ClueStatus.TALK_INQUIRY
 
 
-@pytest.mark.parametrize(("outcome", "status"), [("to_verification", ClueStatus.PROPOSED), ("close", ClueStatus.CLOSED)])
+@pytest.mark.parametrize(
+    ("outcome", "status"), [("to_verification", ClueStatus.PROPOSED), ("close", ClueStatus.CLOSED)]
+)
 def test_shelved_clue_review(dbsession, tree, users, outcome, status):
     actor = users["street"]
     clue = make_clue(dbsession, actor, tree["V1"])
@@ -117,8 +135,14 @@ def test_shelved_clue_review(dbsession, tree, users, outcome, status):
     services.conclude_disposal(dbsession, actor, d, outcome="keep_shelved", outcome_on=days_ago(40))
     assert clue.status == ClueStatus.SHELVED and d.reviews == 1
     assert clue.due_date == days_ago(40) + dt.timedelta(days=DEFAULT.shelve_review_days)
-    services.conclude_disposal(dbsession, actor, d, outcome=outcome, outcome_on=days_ago(10),
-                               close_reason="unverifiable" if outcome == "close" else "")
+    services.conclude_disposal(
+        dbsession,
+        actor,
+        d,
+        outcome=outcome,
+        outcome_on=days_ago(10),
+        close_reason="unverifiable" if outcome == "close" else "",
+    )
     assert clue.status == status
 
 
@@ -126,16 +150,22 @@ def test_close_needs_a_reason_and_closes_at_approval(dbsession, tree, users):
     actor = users["street"]
     clue = make_clue(dbsession, actor, tree["V1"])
     with pytest.raises(ValidationFailed, match="了结理由"):
-        services.propose_disposal(dbsession, actor, clue, mode="close", opinion="了结", proposed_on=days_ago(90))
+        services.propose_disposal(
+            dbsession, actor, clue, mode="close", opinion="了结", proposed_on=days_ago(90)
+        )
     d, _ = _approved(dbsession, actor, clue, "close", close_reason="untrue")
-    assert clue.status == ClueStatus.CLOSED and d.outcome == "close" and clue.closed_on == days_ago(89)
+    assert (
+        clue.status == ClueStatus.CLOSED and d.outcome == "close" and clue.closed_on == days_ago(89)
+    )
 
 
 def test_transfer_needs_a_receiving_body(dbsession, tree, users):
     actor = users["street"]
     clue = make_clue(dbsession, actor, tree["V1"])
     with pytest.raises(ValidationFailed, match="接收单位"):
-        services.propose_disposal(dbsession, actor, clue, mode="transfer", opinion="移送", proposed_on=days_ago(90))
+        services.propose_disposal(
+            dbsession, actor, clue, mode="transfer", opinion="移送", proposed_on=days_ago(90)
+        )
     _approved(dbsession, actor, clue, "transfer", transfer_to="黄陂区农业农村局")
     assert clue.status == ClueStatus.TRANSFERRED
 
@@ -151,10 +181,19 @@ def test_direct_case_opening(dbsession, tree, users):
 def test_rejected_proposal_returns_to_registered(dbsession, tree, users):
     actor = users["street"]
     clue = make_clue(dbsession, actor, tree["V1"])
-    d = services.propose_disposal(dbsession, actor, clue, mode="shelve", opinion="暂存", proposed_on=days_ago(90))
+    d = services.propose_disposal(
+        dbsession, actor, clue, mode="shelve", opinion="暂存", proposed_on=days_ago(90)
+    )
     with pytest.raises(InvalidTransition, match="不能再提出处置意见"):
-        services.propose_disposal(dbsession, actor, clue, mode="close", opinion="x", proposed_on=days_ago(90),
-                                  close_reason="untrue")
+        services.propose_disposal(
+            dbsession,
+            actor,
+            clue,
+            mode="close",
+            opinion="x",
+            proposed_on=days_ago(90),
+            close_reason="untrue",
+        )
     services.reject_disposal(dbsession, actor, d, on_date=days_ago(88), note="证据尚需补充")
     assert clue.status == ClueStatus.REGISTERED and d.state == DisposalState.REJECTED
 
@@ -163,8 +202,12 @@ def test_dates_cannot_go_backwards(dbsession, tree, users):
     actor = users["street"]
     clue = make_clue(dbsession, actor, tree["V1"], received_date=days_ago(100))
     with pytest.raises(ValidationFailed, match="拟办日期不能早于"):
-        services.propose_disposal(dbsession, actor, clue, mode="verification", opinion="初核", proposed_on=days_ago(101))
-    d = services.propose_disposal(dbsession, actor, clue, mode="verification", opinion="初核", proposed_on=days_ago(90))
+        services.propose_disposal(
+            dbsession, actor, clue, mode="verification", opinion="初核", proposed_on=days_ago(101)
+        )
+    d = services.propose_disposal(
+        dbsession, actor, clue, mode="verification", opinion="初核", proposed_on=days_ago(90)
+    )
     with pytest.raises(ValidationFailed, match="审批日期不能早于"):
         services.approve_disposal(dbsession, actor, d, approved_on=days_ago(91))
     with pytest.raises(ValidationFailed, match="不能晚于今天"):
@@ -195,7 +238,19 @@ def test_intake_rules(dbsession, tree, users):
 
 
 def test_origin_and_history_fields(dbsession, tree, users):
-    clue = make_clue(dbsession, users["street"], tree["V1"], origin_type="finding", origin_id=42,
-                     is_historical=True, status="closed", result_text="给予党内警告处分")
+    clue = make_clue(
+        dbsession,
+        users["street"],
+        tree["V1"],
+        origin_type="finding",
+        origin_id=42,
+        is_historical=True,
+        status="closed",
+        result_text="给予党内警告处分",
+    )
     assert (clue.origin_type, clue.origin_id) == ("finding", 42)
-    assert clue.status == ClueStatus.CLOSED and clue.closed_on == clue.received_date and clue.due_date is None
+    assert (
+        clue.status == ClueStatus.CLOSED
+        and clue.closed_on == clue.received_date
+        and clue.due_date is None
+    )

@@ -58,8 +58,11 @@ from whirlwind.security import Permission
 EXPORT_LIMIT = 20000
 
 
-@view_config(route_name="cases.cases", renderer="whirlwind:cases/templates/cases.jinja2",
-             permission=Permission.CASES_VIEW)
+@view_config(
+    route_name="cases.cases",
+    renderer="whirlwind:cases/templates/cases.jinja2",
+    permission=Permission.CASES_VIEW,
+)
 def case_list(request):
     f = Filters.from_request(request)
     lim = limits(request)
@@ -85,30 +88,100 @@ def case_list(request):
 def case_export(request):
     f = Filters.from_request(request)
     lim = limits(request)
-    cases = list(request.dbsession.scalars(case_statement(request.identity, f, lim, today()).limit(EXPORT_LIMIT)).unique())
+    cases = list(
+        request.dbsession.scalars(
+            case_statement(request.identity, f, lim, today()).limit(EXPORT_LIMIT)
+        ).unique()
+    )
     subjects = case_extras(request.dbsession, [c.id for c in cases])
     src = labels_for(request, "clue_source")
     party = labels_for(request, "party_sanction")
     state = labels_for(request, "state_sanction")
     org_handling = labels_for(request, "org_handling")
     wb = new_workbook()
-    add_sheet(wb, "案件", ["案件编号", "案件名称", "问题属地", "线索来源", "立案日期", "当前阶段", "移送审理",
-                          "处分决定", "结案日期", "涉及金额（元）", "被审查调查人", "时限", "预警"],
-              [[c.number, c.title, c.org.name, src.get(c.source, c.source), c.opened_on, c.stage_label,
-                c.review_on, c.decision_on, c.closed_on, c.amount_involved,
-                "、".join(p.name for _, p in subjects[c.id]), c.due_date,
-                COLOURS.get(lim.colour(c.due_date, today()) or "", "")] for c in cases])
+    add_sheet(
+        wb,
+        "案件",
+        [
+            "案件编号",
+            "案件名称",
+            "问题属地",
+            "线索来源",
+            "立案日期",
+            "当前阶段",
+            "移送审理",
+            "处分决定",
+            "结案日期",
+            "涉及金额（元）",
+            "被审查调查人",
+            "时限",
+            "预警",
+        ],
+        [
+            [
+                c.number,
+                c.title,
+                c.org.name,
+                src.get(c.source, c.source),
+                c.opened_on,
+                c.stage_label,
+                c.review_on,
+                c.decision_on,
+                c.closed_on,
+                c.amount_involved,
+                "、".join(p.name for _, p in subjects[c.id]),
+                c.due_date,
+                COLOURS.get(lim.colour(c.due_date, today()) or "", ""),
+            ]
+            for c in cases
+        ],
+    )
     rows = []
     for c in cases:
         for s, p in subjects[c.id]:
-            rows.append([c.number, p.name, s.post, FOUR_FORMS.get(s.four_form, "") if s.four_form else "",
-                         party.get(s.party_sanction, ""), state.get(s.state_sanction, ""),
-                         org_handling.get(s.org_handling, ""), "是" if s.to_prosecution else "",
-                         s.amount_involved, s.illegal_gains, s.confiscated, s.ordered_returned, s.recovered,
-                         s.decision_number, s.decision_on, s.announced_on])
-    add_sheet(wb, "处理结果", ["案件编号", "姓名", "时任职务", "四种形态", "党纪处分", "政务处分", "组织处理",
-                            "移送司法", "涉及金额", "违纪违法所得", "收缴", "责令退赔", "挽回损失",
-                            "处分决定文号", "处分决定日期", "宣布日期"], rows)
+            rows.append(
+                [
+                    c.number,
+                    p.name,
+                    s.post,
+                    FOUR_FORMS.get(s.four_form, "") if s.four_form else "",
+                    party.get(s.party_sanction, ""),
+                    state.get(s.state_sanction, ""),
+                    org_handling.get(s.org_handling, ""),
+                    "是" if s.to_prosecution else "",
+                    s.amount_involved,
+                    s.illegal_gains,
+                    s.confiscated,
+                    s.ordered_returned,
+                    s.recovered,
+                    s.decision_number,
+                    s.decision_on,
+                    s.announced_on,
+                ]
+            )
+    add_sheet(
+        wb,
+        "处理结果",
+        [
+            "案件编号",
+            "姓名",
+            "时任职务",
+            "四种形态",
+            "党纪处分",
+            "政务处分",
+            "组织处理",
+            "移送司法",
+            "涉及金额",
+            "违纪违法所得",
+            "收缴",
+            "责令退赔",
+            "挽回损失",
+            "处分决定文号",
+            "处分决定日期",
+            "宣布日期",
+        ],
+        rows,
+    )
     return workbook_response(wb, f"案件-{today():%Y%m%d}.xlsx")
 
 
@@ -118,7 +191,9 @@ def _load_case(request) -> Case:
     except ValueError:
         raise NotFound("记录不存在。") from None
     case = request.dbsession.scalar(
-        scope(select(Case), Case.org_id, request.identity).where(Case.id == case_id).options(
+        scope(select(Case), Case.org_id, request.identity)
+        .where(Case.id == case_id)
+        .options(
             selectinload(Case.subjects).selectinload(CaseSubject.person),
             selectinload(Case.events).selectinload(CaseStageEvent.actor),
             selectinload(Case.clue_links).selectinload(CaseClue.clue).selectinload(Clue.disposals),
@@ -136,20 +211,32 @@ def _history(session, case: Case):
     return sorted(entries, key=lambda e: e.seq)
 
 
-@view_config(route_name="cases.case", renderer="whirlwind:cases/templates/case.jinja2",
-             permission=Permission.CASES_VIEW)
+@view_config(
+    route_name="cases.case",
+    renderer="whirlwind:cases/templates/case.jinja2",
+    permission=Permission.CASES_VIEW,
+)
 def case_detail(request):
     session = request.dbsession
     case = _load_case(request)
     lim = limits(request)
     current = CaseStage(case.stage)
     next_stage = STAGE_ORDER[current.order + 1] if case.is_open else None
-    notices = list(session.scalars(
-        select(PublicNotice).join(PublicNoticeEntry, PublicNoticeEntry.notice_id == PublicNotice.id)
-        .where(PublicNoticeEntry.case_id == case.id).distinct().order_by(PublicNotice.issued_on)
-    ))
+    notices = list(
+        session.scalars(
+            select(PublicNotice)
+            .join(PublicNoticeEntry, PublicNoticeEntry.notice_id == PublicNotice.id)
+            .where(PublicNoticeEntry.case_id == case.id)
+            .distinct()
+            .order_by(PublicNotice.issued_on)
+        )
+    )
     items = items_for_source(session, "case", case.id)
-    clues = [link.clue for link in case.clue_links if in_jurisdiction(session, request.identity, link.clue.org_id)]
+    clues = [
+        link.clue
+        for link in case.clue_links
+        if in_jurisdiction(session, request.identity, link.clue.org_id)
+    ]
     return {
         "case": case,
         "clues": clues,
@@ -158,9 +245,18 @@ def case_detail(request):
         "colour": lim.colour(case.due_date, today()),
         "limits": lim,
         "four_forms": FOUR_FORMS,
-        "labels": {k: labels_for(request, k) for k in ("party_sanction", "state_sanction", "org_handling",
-                                                        "handling_measure", "subject_identity", "clue_source",
-                                                        "notice_channel")},
+        "labels": {
+            k: labels_for(request, k)
+            for k in (
+                "party_sanction",
+                "state_sanction",
+                "org_handling",
+                "handling_measure",
+                "subject_identity",
+                "clue_source",
+                "notice_channel",
+            )
+        },
         "notices": notices,
         "items": items,
         "progress": source_progress(items),
@@ -176,23 +272,33 @@ def _back(request, case: Case, message: str, anchor: str = "stages"):
     return HTTPFound(request.route_url("cases.case", id=case.id, _anchor=anchor))
 
 
-@view_config(route_name="cases.case_advance", request_method="POST", permission=Permission.CASES_EDIT)
+@view_config(
+    route_name="cases.case_advance", request_method="POST", permission=Permission.CASES_EDIT
+)
 def case_advance(request):
     case = load(request, Case)
     data = parse(AdvanceSchema(), request)
-    casework.advance_case(request.dbsession, actor(request), case, limits=limits(request), today=today(), **data)
+    casework.advance_case(
+        request.dbsession, actor(request), case, limits=limits(request), today=today(), **data
+    )
     return _back(request, case, f"案件已进入“{case.stage_label}”阶段。")
 
 
-@view_config(route_name="cases.case_extend", request_method="POST", permission=Permission.CASES_APPROVE)
+@view_config(
+    route_name="cases.case_extend", request_method="POST", permission=Permission.CASES_APPROVE
+)
 def case_extend(request):
     case = load(request, Case)
     data = parse(ExtendSchema(), request)
-    casework.extend_investigation(request.dbsession, actor(request), case, limits=limits(request), **data)
+    casework.extend_investigation(
+        request.dbsession, actor(request), case, limits=limits(request), **data
+    )
     return _back(request, case, f"审查调查已延期，新的期限为 {case.due_date:%Y-%m-%d}。")
 
 
-@view_config(route_name="cases.case_early_review", request_method="POST", permission=Permission.CASES_EDIT)
+@view_config(
+    route_name="cases.case_early_review", request_method="POST", permission=Permission.CASES_EDIT
+)
 def case_early_review(request):
     case = load(request, Case)
     data = parse(EarlyReviewSchema(), request)
@@ -200,7 +306,9 @@ def case_early_review(request):
     return _back(request, case, "已登记提前介入审理。")
 
 
-@view_config(route_name="cases.case_revoke", request_method="POST", permission=Permission.CASES_APPROVE)
+@view_config(
+    route_name="cases.case_revoke", request_method="POST", permission=Permission.CASES_APPROVE
+)
 def case_revoke(request):
     case = load(request, Case)
     data = parse(RevokeSchema(), request)
@@ -208,14 +316,20 @@ def case_revoke(request):
     return _back(request, case, "案件已撤销。")
 
 
-@view_config(route_name="cases.case_upload", request_method="POST", permission=Permission.CASES_EDIT)
+@view_config(
+    route_name="cases.case_upload", request_method="POST", permission=Permission.CASES_EDIT
+)
 def case_upload(request):
     case = load(request, Case)
-    a = store_upload(request, "file", owner_type="case", owner_id=case.id, org_id=case.org_id, required=True)
+    a = store_upload(
+        request, "file", owner_type="case", owner_id=case.id, org_id=case.org_id, required=True
+    )
     return _back(request, case, f"已上传附件“{a.filename}”。", "attachments")
 
 
-@view_config(route_name="cases.subject_add", request_method="POST", permission=Permission.CASES_EDIT)
+@view_config(
+    route_name="cases.subject_add", request_method="POST", permission=Permission.CASES_EDIT
+)
 def subject_add(request):
     case = load(request, Case)
     data = parse(SubjectAddSchema(), request)
@@ -229,7 +343,8 @@ def _load_subject(request) -> CaseSubject:
     except ValueError:
         raise NotFound("记录不存在。") from None
     subject = request.dbsession.scalar(
-        select(CaseSubject).where(CaseSubject.id == subject_id)
+        select(CaseSubject)
+        .where(CaseSubject.id == subject_id)
         .where(CaseSubject.case_id.in_(scope(select(Case.id), Case.org_id, request.identity)))
     )
     if subject is None:
@@ -237,16 +352,23 @@ def _load_subject(request) -> CaseSubject:
     return subject
 
 
-@view_config(route_name="cases.subject", renderer="whirlwind:cases/templates/form.jinja2",
-             permission=Permission.CASES_EDIT)
+@view_config(
+    route_name="cases.subject",
+    renderer="whirlwind:cases/templates/form.jinja2",
+    permission=Permission.CASES_EDIT,
+)
 def subject_edit(request):
     subject = _load_subject(request)
-    form = make_form(request, subject_form_schema(refs(request)), buttons=("保存处理结果",), formid="subject")
+    form = make_form(
+        request, subject_form_schema(refs(request)), buttons=("保存处理结果",), formid="subject"
+    )
 
     def on_success(data):
         data["four_form"] = int(data["four_form"]) if data.get("four_form") else None
         casework.update_subject(request.dbsession, actor(request), subject, **data)
-        return _back(request, subject.case, f"已保存 {subject.person.name} 的处理结果。", "subjects")
+        return _back(
+            request, subject.case, f"已保存 {subject.person.name} 的处理结果。", "subjects"
+        )
 
     values = {k: getattr(subject, k) for k in casework.SUBJECT_FIELDS}
     values["four_form"] = str(subject.four_form) if subject.four_form else ""
@@ -262,27 +384,43 @@ def subject_edit(request):
     return result
 
 
-@view_config(route_name="cases.case_rectify", renderer="whirlwind:cases/templates/form.jinja2",
-             permission=Permission.LEDGER_EDIT)
+@view_config(
+    route_name="cases.case_rectify",
+    renderer="whirlwind:cases/templates/form.jinja2",
+    permission=Permission.LEDGER_EDIT,
+)
 def case_rectify(request):
     case = load(request, Case)
-    form = make_form(request, with_csrf(rectify_schema()), buttons=("生成整改事项",), formid="rectify")
+    form = make_form(
+        request, with_csrf(rectify_schema()), buttons=("生成整改事项",), formid="rectify"
+    )
 
     def on_success(data):
         members = []
-        for level, key, role in (("city", "city_leader", "city_leader"),
-                                 ("district", "district_leader", "district_leader"),
-                                 ("street", "street_leader", "street_leader")):
+        for level, key, role in (
+            ("city", "city_leader", "city_leader"),
+            ("district", "district_leader", "district_leader"),
+            ("street", "street_leader", "street_leader"),
+        ):
             if data.get(key):
                 members.append({"level": level, "role": role, "person_name": data[key]})
         _, items = casework.open_rectification(
-            request.dbsession, actor(request), case, package_title=data["package_title"],
-            members=members, items=data["items"], today=today(),
+            request.dbsession,
+            actor(request),
+            case,
+            package_title=data["package_title"],
+            members=members,
+            items=data["items"],
+            today=today(),
         )
         return _back(request, case, f"以案促改：已生成整改事项 {len(items)} 项。", "rectification")
 
-    result = handle_form(request, form, on_success,
-                         appstruct={"package_title": f"以案促改：{case.title}"[:200], "items": [{}]})
+    result = handle_form(
+        request,
+        form,
+        on_success,
+        appstruct={"package_title": f"以案促改：{case.title}"[:200], "items": [{}]},
+    )
     if isinstance(result, dict):
         result.update(
             title=f"以案促改：{case.number}",
@@ -292,16 +430,23 @@ def case_rectify(request):
     return result
 
 
-@view_config(route_name="cases.overdue", renderer="whirlwind:cases/templates/overdue.jinja2",
-             permission=Permission.CASES_VIEW)
+@view_config(
+    route_name="cases.overdue",
+    renderer="whirlwind:cases/templates/overdue.jinja2",
+    permission=Permission.CASES_VIEW,
+)
 def overdue(request):
     """超期/预警清单: clues and cases whose time limit has passed (red) or is near (yellow)."""
     lim = limits(request)
     colour = request.GET.get("colour") if request.GET.get("colour") in ("red", "yellow") else "red"
     f = Filters(colour=colour, unit=Filters.from_request(request).unit)
     session = request.dbsession
-    clues = list(session.scalars(clue_statement(request.identity, f, lim, today()).limit(500)).unique())
-    cases = list(session.scalars(case_statement(request.identity, f, lim, today()).limit(500)).unique())
+    clues = list(
+        session.scalars(clue_statement(request.identity, f, lim, today()).limit(500)).unique()
+    )
+    cases = list(
+        session.scalars(case_statement(request.identity, f, lim, today()).limit(500)).unique()
+    )
     return {
         "colour_filter": colour,
         "clues": sorted(clues, key=lambda c: c.due_date),

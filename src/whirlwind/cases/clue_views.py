@@ -70,16 +70,24 @@ def _list_context(request, f: Filters):
     }
 
 
-@view_config(route_name="cases.index", renderer="whirlwind:cases/templates/clues.jinja2",
-             permission=Permission.CASES_VIEW)
+@view_config(
+    route_name="cases.index",
+    renderer="whirlwind:cases/templates/clues.jinja2",
+    permission=Permission.CASES_VIEW,
+)
 def clue_list(request):
     f = Filters.from_request(request)
     lim = limits(request)
     stmt = clue_statement(request.identity, f, lim, today())
     page = paginate(request.dbsession, stmt, *page_params(request))
     persons, categories = clue_extras(request.dbsession, [c.id for c in page.items])
-    return dict(_list_context(request, f), page=page, persons=persons, clue_categories=categories,
-                colour=lambda c: lim.colour(c.due_date, today()))
+    return dict(
+        _list_context(request, f),
+        page=page,
+        persons=persons,
+        clue_categories=categories,
+        colour=lambda c: lim.colour(c.due_date, today()),
+    )
 
 
 @view_config(route_name="cases.clues_export", permission=Permission.CASES_VIEW)
@@ -92,16 +100,36 @@ def clue_export(request):
     src = labels_for(request, "clue_source")
     cat = labels_for(request, "problem_category")
     show_reporter = request.identity.can(Permission.CASES_REPORTER)
-    headers = ["线索编号", "标题", "被反映人", "问题属地", "线索来源", "问题类别", "受理日期",
-               "涉及金额（元）", "状态", "时限", "预警"]
+    headers = [
+        "线索编号",
+        "标题",
+        "被反映人",
+        "问题属地",
+        "线索来源",
+        "问题类别",
+        "受理日期",
+        "涉及金额（元）",
+        "状态",
+        "时限",
+        "预警",
+    ]
     if show_reporter:
         headers += ["反映人", "反映人电话"]
     rows = []
     for c in clues:
-        row = [c.number, c.title, "、".join(n for _, n in persons[c.id]), c.org.name,
-               src.get(c.source, c.source), "、".join(cat.get(x, x) for x in categories[c.id]),
-               c.received_date, c.amount_involved, c.status_label, c.due_date,
-               COLOURS.get(lim.colour(c.due_date, today()) or "", "")]
+        row = [
+            c.number,
+            c.title,
+            "、".join(n for _, n in persons[c.id]),
+            c.org.name,
+            src.get(c.source, c.source),
+            "、".join(cat.get(x, x) for x in categories[c.id]),
+            c.received_date,
+            c.amount_involved,
+            c.status_label,
+            c.due_date,
+            COLOURS.get(lim.colour(c.due_date, today()) or "", ""),
+        ]
         if show_reporter:
             row += [c.reporter_name, c.reporter_phone]
         rows.append(row)
@@ -119,24 +147,35 @@ def _clue_form(request):
     return make_form(request, schema, buttons=("登记线索",), formid="clue")
 
 
-@view_config(route_name="cases.clue_new", renderer="whirlwind:cases/templates/form.jinja2",
-             permission=Permission.CASES_EDIT)
+@view_config(
+    route_name="cases.clue_new",
+    renderer="whirlwind:cases/templates/form.jinja2",
+    permission=Permission.CASES_EDIT,
+)
 def clue_new(request):
     form = _clue_form(request)
 
     def on_success(data):
-        org = get_visible(request.dbsession, request.identity, Org, data.pop("org_id"), org_attr="id")
+        org = get_visible(
+            request.dbsession, request.identity, Org, data.pop("org_id"), org_attr="id"
+        )
         persons = data.pop("persons")
         clue = services.create_clue(
-            request.dbsession, actor(request), org=org, persons=persons,
-            categories=sorted(data.pop("categories")), number=data.pop("number") or None,
-            limits=limits(request), **data,
+            request.dbsession,
+            actor(request),
+            org=org,
+            persons=persons,
+            categories=sorted(data.pop("categories")),
+            number=data.pop("number") or None,
+            limits=limits(request),
+            **data,
         )
         request.session.flash(f"线索 {clue.number} 已登记。", "success")
         return HTTPFound(request.route_url("cases.clue", id=clue.id))
 
-    result = handle_form(request, form, on_success,
-                         appstruct={"received_date": today(), "persons": [{}]})
+    result = handle_form(
+        request, form, on_success, appstruct={"received_date": today(), "persons": [{}]}
+    )
     if isinstance(result, dict):
         result.update(title="登记问题线索", back=request.route_path("cases.index"))
     return result
@@ -155,43 +194,71 @@ def _history(request, clue: Clue):
     return sorted(entries, key=lambda e: e.seq)
 
 
-@view_config(route_name="cases.clue", renderer="whirlwind:cases/templates/clue.jinja2",
-             permission=Permission.CASES_VIEW)
+@view_config(
+    route_name="cases.clue",
+    renderer="whirlwind:cases/templates/clue.jinja2",
+    permission=Permission.CASES_VIEW,
+)
 def clue_detail(request):
     session = request.dbsession
     clue = session.scalar(
         scope(select(Clue), Clue.org_id, request.identity)
         .where(Clue.id == _int(request.matchdict["id"]))
-        .options(selectinload(Clue.persons).selectinload(ClueReportedPerson.person),
-                 selectinload(Clue.categories),
-                 selectinload(Clue.disposals).selectinload(ClueDisposal.proposed_by),
-                 selectinload(Clue.disposals).selectinload(ClueDisposal.approved_by))
+        .options(
+            selectinload(Clue.persons).selectinload(ClueReportedPerson.person),
+            selectinload(Clue.categories),
+            selectinload(Clue.disposals).selectinload(ClueDisposal.proposed_by),
+            selectinload(Clue.disposals).selectinload(ClueDisposal.approved_by),
+        )
     )
     if clue is None:
         raise NotFound("记录不存在或不在您的管辖范围内。")
-    case_links = list(session.scalars(
-        select(CaseClue).where(CaseClue.clue_id == clue.id).options(selectinload(CaseClue.case))
-    ))
-    duplicates = list(session.scalars(
-        scope(select(Clue), Clue.org_id, request.identity).where(Clue.duplicate_of_id == clue.id)
-    ))
+    case_links = list(
+        session.scalars(
+            select(CaseClue).where(CaseClue.clue_id == clue.id).options(selectinload(CaseClue.case))
+        )
+    )
+    duplicates = list(
+        session.scalars(
+            scope(select(Clue), Clue.org_id, request.identity).where(
+                Clue.duplicate_of_id == clue.id
+            )
+        )
+    )
     original = None
-    if clue.duplicate_of_id and in_jurisdiction(session, request.identity, clue.duplicate_of.org_id):
+    if clue.duplicate_of_id and in_jurisdiction(
+        session, request.identity, clue.duplicate_of.org_id
+    ):
         original = clue.duplicate_of
     lim = limits(request)
     return {
         "clue": clue,
-        "cases": [link.case for link in case_links
-                  if in_jurisdiction(session, request.identity, link.case.org_id)],
+        "cases": [
+            link.case
+            for link in case_links
+            if in_jurisdiction(session, request.identity, link.case.org_id)
+        ],
         "duplicates": duplicates,
         "original": original,
         "show_reporter": request.identity.can(Permission.CASES_REPORTER),
-        "category_names": [labels_for(request, "problem_category").get(c, c) for c in clue.category_codes],
-        "labels": {k: labels_for(request, k) for k in ("clue_source", "problem_category", "clue_field",
-                                                        "handling_way", "subject_identity")},
+        "category_names": [
+            labels_for(request, "problem_category").get(c, c) for c in clue.category_codes
+        ],
+        "labels": {
+            k: labels_for(request, k)
+            for k in (
+                "clue_source",
+                "problem_category",
+                "clue_field",
+                "handling_way",
+                "subject_identity",
+            )
+        },
         "modes": DISPOSAL_MODE_LABELS,
         "local_modes": {m.value for m in DisposalMode if m.is_local},
-        "mode_outcomes": {m.value: [(o.value, o.label) for o in outs] for m, outs in MODE_OUTCOMES.items()},
+        "mode_outcomes": {
+            m.value: [(o.value, o.label) for o in outs] for m, outs in MODE_OUTCOMES.items()
+        },
         "close_reasons": CLOSE_REASONS,
         "colour": lim.colour(clue.due_date, today()),
         "today": today(),
@@ -214,7 +281,9 @@ def _back(request, clue: Clue, message: str):
     return HTTPFound(request.route_url("cases.clue", id=clue.id, _anchor="disposal"))
 
 
-@view_config(route_name="cases.clue_propose", request_method="POST", permission=Permission.CASES_EDIT)
+@view_config(
+    route_name="cases.clue_propose", request_method="POST", permission=Permission.CASES_EDIT
+)
 def clue_propose(request):
     clue = _load_clue(request)
     data = parse(ProposeSchema(), request)
@@ -225,7 +294,8 @@ def clue_propose(request):
 def _disposal(request) -> ClueDisposal:
     session = request.dbsession
     d = session.scalar(
-        select(ClueDisposal).join(Clue, Clue.id == ClueDisposal.clue_id)
+        select(ClueDisposal)
+        .join(Clue, Clue.id == ClueDisposal.clue_id)
         .where(ClueDisposal.id == _int(request.matchdict["id"]))
         .where(Clue.id.in_(scope(select(Clue.id), Clue.org_id, request.identity)))
     )
@@ -234,8 +304,9 @@ def _disposal(request) -> ClueDisposal:
     return d
 
 
-@view_config(route_name="cases.disposal_approve", request_method="POST",
-             permission=Permission.CASES_APPROVE)
+@view_config(
+    route_name="cases.disposal_approve", request_method="POST", permission=Permission.CASES_APPROVE
+)
 def disposal_approve(request):
     d = _disposal(request)
     data = parse(ApproveSchema(), request)
@@ -245,26 +316,36 @@ def disposal_approve(request):
         "investigators": data.pop("investigators"),
         "review_unit": data.pop("review_unit"),
     }
-    result = services.approve_disposal(request.dbsession, actor(request), d, case_fields=case_fields,
-                                       limits=limits(request), today=today(), **data)
+    result = services.approve_disposal(
+        request.dbsession,
+        actor(request),
+        d,
+        case_fields=case_fields,
+        limits=limits(request),
+        today=today(),
+        **data,
+    )
     if d.mode == DisposalMode.OPEN_CASE:
         request.session.flash(f"已批准立案，案件编号 {result.number}。", "success")
         return HTTPFound(request.route_url("cases.case", id=result.id))
     return _back(request, d.clue, f"已批准：{d.mode_label}。")
 
 
-@view_config(route_name="cases.disposal_reject", request_method="POST",
-             permission=Permission.CASES_APPROVE)
+@view_config(
+    route_name="cases.disposal_reject", request_method="POST", permission=Permission.CASES_APPROVE
+)
 def disposal_reject(request):
     d = _disposal(request)
     data = parse(RejectSchema(), request)
-    services.reject_disposal(request.dbsession, actor(request), d, limits=limits(request),
-                             today=today(), **data)
+    services.reject_disposal(
+        request.dbsession, actor(request), d, limits=limits(request), today=today(), **data
+    )
     return _back(request, d.clue, "已退回拟办意见，请重新提出处置意见。")
 
 
-@view_config(route_name="cases.disposal_response", request_method="POST",
-             permission=Permission.CASES_EDIT)
+@view_config(
+    route_name="cases.disposal_response", request_method="POST", permission=Permission.CASES_EDIT
+)
 def disposal_response(request):
     d = _disposal(request)
     data = parse(ResponseSchema(), request)
@@ -272,34 +353,50 @@ def disposal_response(request):
     return _back(request, d.clue, "已登记。")
 
 
-@view_config(route_name="cases.disposal_conclude", request_method="POST",
-             permission=Permission.CASES_APPROVE)
+@view_config(
+    route_name="cases.disposal_conclude", request_method="POST", permission=Permission.CASES_APPROVE
+)
 def disposal_conclude(request):
     d = _disposal(request)
     data = parse(ConcludeSchema(), request)
-    result = services.conclude_disposal(request.dbsession, actor(request), d, limits=limits(request),
-                                        today=today(), **data)
+    result = services.conclude_disposal(
+        request.dbsession, actor(request), d, limits=limits(request), today=today(), **data
+    )
     if result is not d:
-        return _back(request, d.clue, f"已登记结果：{d.outcome_label}；已转入下一步：{result.mode_label}（待审批）。")
+        return _back(
+            request,
+            d.clue,
+            f"已登记结果：{d.outcome_label}；已转入下一步：{result.mode_label}（待审批）。",
+        )
     return _back(request, d.clue, "已登记处置结果。")
 
 
-@view_config(route_name="cases.clue_duplicate", request_method="POST", permission=Permission.CASES_EDIT)
+@view_config(
+    route_name="cases.clue_duplicate", request_method="POST", permission=Permission.CASES_EDIT
+)
 def clue_duplicate(request):
     clue = _load_clue(request)
     data = parse(DuplicateSchema(), request)
     original = request.dbsession.scalar(
-        scope(select(Clue), Clue.org_id, request.identity).where(Clue.number == data["original_number"])
+        scope(select(Clue), Clue.org_id, request.identity).where(
+            Clue.number == data["original_number"]
+        )
     )
     if original is None:
         raise NotFound(f"找不到编号为“{data['original_number']}”的线索。")
-    services.mark_duplicate(request.dbsession, actor(request), clue, original, on_date=data["on_date"])
+    services.mark_duplicate(
+        request.dbsession, actor(request), clue, original, on_date=data["on_date"]
+    )
     return _back(request, clue, f"已标记为 {original.number} 的重复件。")
 
 
-@view_config(route_name="cases.clue_upload", request_method="POST", permission=Permission.CASES_EDIT)
+@view_config(
+    route_name="cases.clue_upload", request_method="POST", permission=Permission.CASES_EDIT
+)
 def clue_upload(request):
     clue = _load_clue(request)
-    a = store_upload(request, "file", owner_type="clue", owner_id=clue.id, org_id=clue.org_id, required=True)
+    a = store_upload(
+        request, "file", owner_type="clue", owner_id=clue.id, org_id=clue.org_id, required=True
+    )
     request.session.flash(f"已上传附件“{a.filename}”。", "success")
     return HTTPFound(request.route_url("cases.clue", id=clue.id, _anchor="attachments"))

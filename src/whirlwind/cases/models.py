@@ -281,6 +281,9 @@ class Clue(TimestampMixin, Base):
     __search_type__ = "clue"
     record_type = "clue"
     __tracked__ = True
+    # The reporter's identity is confidential: it never enters the change log, which other
+    # roles (leaders, log viewers) can read.
+    __tracked_exclude__ = frozenset({"reporter_name", "reporter_unit", "reporter_phone"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # 问题属地: the unit the problem is about; jurisdiction follows it.

@@ -16,11 +16,16 @@ from whirlwind.paginate import page_params, paginate
 from whirlwind.scoping import scope
 from whirlwind.security import Permission
 
-DECIDED = [s.value for s in (CaseStage.DECISION, CaseStage.ANNOUNCED, CaseStage.EXECUTED, CaseStage.CLOSED)]
+DECIDED = [
+    s.value for s in (CaseStage.DECISION, CaseStage.ANNOUNCED, CaseStage.EXECUTED, CaseStage.CLOSED)
+]
 
 
-@view_config(route_name="cases.notices", renderer="whirlwind:cases/templates/notices.jinja2",
-             permission=Permission.CASES_VIEW)
+@view_config(
+    route_name="cases.notices",
+    renderer="whirlwind:cases/templates/notices.jinja2",
+    permission=Permission.CASES_VIEW,
+)
 def notice_list(request):
     stmt = (
         scope(select(PublicNotice), PublicNotice.org_id, request.identity)
@@ -31,24 +36,39 @@ def notice_list(request):
     return {"page": page, "channels": labels_for(request, "notice_channel")}
 
 
-@view_config(route_name="cases.notice_new", renderer="whirlwind:cases/templates/form.jinja2",
-             permission=Permission.CASES_EDIT)
+@view_config(
+    route_name="cases.notice_new",
+    renderer="whirlwind:cases/templates/form.jinja2",
+    permission=Permission.CASES_EDIT,
+)
 def notice_new(request):
     session = request.dbsession
-    cases = list(session.scalars(
-        scope(select(Case), Case.org_id, request.identity)
-        .where(Case.stage.in_(DECIDED)).order_by(Case.decision_on.desc()).limit(500)
-    ))
+    cases = list(
+        session.scalars(
+            scope(select(Case), Case.org_id, request.identity)
+            .where(Case.stage.in_(DECIDED))
+            .order_by(Case.decision_on.desc())
+            .limit(500)
+        )
+    )
     case_choices = [(str(c.id), f"{c.number} {c.title}") for c in cases]
-    form = make_form(request, with_csrf(notice_schema(refs(request), case_choices)), buttons=("发布通报",),
-                     formid="notice")
+    form = make_form(
+        request,
+        with_csrf(notice_schema(refs(request), case_choices)),
+        buttons=("发布通报",),
+        formid="notice",
+    )
     by_id = {str(c.id): c for c in cases}
 
     def on_success(data):
         chosen = [by_id[i] for i in sorted(data.pop("cases"))]
         notice = casework.create_public_notice(
-            session, actor(request), org=request.identity.org, entries=[(c, None) for c in chosen],
-            today=today(), **data,
+            session,
+            actor(request),
+            org=request.identity.org,
+            entries=[(c, None) for c in chosen],
+            today=today(),
+            **data,
         )
         request.session.flash(f"已登记通报曝光“{notice.title}”。", "success")
         return HTTPFound(request.route_url("cases.notices"))
@@ -57,6 +77,9 @@ def notice_new(request):
     appstruct = {"issued_on": today(), "cases": {preset} if preset in by_id else set()}
     result = handle_form(request, form, on_success, appstruct=appstruct)
     if isinstance(result, dict):
-        result.update(title="通报曝光", back=request.route_path("cases.notices"),
-                      note="只能通报已作出处分决定的案件。")
+        result.update(
+            title="通报曝光",
+            back=request.route_path("cases.notices"),
+            note="只能通报已作出处分决定的案件。",
+        )
     return result

@@ -103,17 +103,32 @@ def clue_statement(identity, f: Filters, limits: Limits, today: dt.date):
             or_(
                 Clue.number.like(like),
                 Clue.title.like(like),
-                exists().where(ClueReportedPerson.clue_id == Clue.id, ClueReportedPerson.name == f.q),
+                exists().where(
+                    ClueReportedPerson.clue_id == Clue.id, ClueReportedPerson.name == f.q
+                ),
             )
         )
     if f.source:
         stmt = stmt.where(Clue.source == f.source)
     if f.category:
-        stmt = stmt.where(exists().where(ClueCategory.clue_id == Clue.id, ClueCategory.code == f.category))
+        stmt = stmt.where(
+            exists().where(ClueCategory.clue_id == Clue.id, ClueCategory.code == f.category)
+        )
     if f.status == "open":
-        stmt = stmt.where(Clue.status.in_([s.value for s in (
-            ClueStatus.REGISTERED, ClueStatus.PROPOSED, ClueStatus.TALK_INQUIRY,
-            ClueStatus.VERIFYING, ClueStatus.SHELVED)]))
+        stmt = stmt.where(
+            Clue.status.in_(
+                [
+                    s.value
+                    for s in (
+                        ClueStatus.REGISTERED,
+                        ClueStatus.PROPOSED,
+                        ClueStatus.TALK_INQUIRY,
+                        ClueStatus.VERIFYING,
+                        ClueStatus.SHELVED,
+                    )
+                ]
+            )
+        )
     elif f.status:
         stmt = stmt.where(Clue.status == f.status)
     if f.date_from:
@@ -136,8 +151,11 @@ def case_statement(identity, f: Filters, limits: Limits, today: dt.date):
             or_(
                 Case.number.like(like),
                 Case.title.like(like),
-                exists()
-                .where(CaseSubject.case_id == Case.id, CaseSubject.person_id == Person.id, Person.name == f.q),
+                exists().where(
+                    CaseSubject.case_id == Case.id,
+                    CaseSubject.person_id == Person.id,
+                    Person.name == f.q,
+                ),
             )
         )
     if f.source:

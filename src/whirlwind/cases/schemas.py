@@ -27,8 +27,9 @@ POLITICAL_CHOICES = [(s, s) for s in POLITICAL_STATUSES]
 
 
 def _bool(title: str, **kw):
-    return colander.SchemaNode(colander.Boolean(), title=title, missing=False,
-                               widget=deform.widget.CheckboxWidget(), **kw)
+    return colander.SchemaNode(
+        colander.Boolean(), title=title, missing=False, widget=deform.widget.CheckboxWidget(), **kw
+    )
 
 
 def person_schema(refs) -> colander.MappingSchema:
@@ -41,15 +42,24 @@ def person_schema(refs) -> colander.MappingSchema:
     return schema
 
 
-def clue_schema(refs, *, with_reporter: bool, org_choices, with_persons: bool = True) -> colander.MappingSchema:
+def clue_schema(
+    refs, *, with_reporter: bool, org_choices, with_persons: bool = True
+) -> colander.MappingSchema:
     """问题线索登记. ``org_choices``: units inside the user's jurisdiction."""
     s = colander.MappingSchema()
     s.add(text("线索标题", max_length=200, name="title"))
     s.add(text("线索编号", max_length=40, name="number", missing="", description="不填则自动生成"))
     s.add(date("受理日期", name="received_date"))
     s.add(choice("线索来源", refs["clue_source"], name="source"))
-    s.add(text("来源说明", max_length=100, name="source_detail", missing="",
-               description="如：来信、来访、12388 电话、网络举报"))
+    s.add(
+        text(
+            "来源说明",
+            max_length=100,
+            name="source_detail",
+            missing="",
+            description="如：来信、来访、12388 电话、网络举报",
+        )
+    )
     s.add(choice("问题属地", org_choices, name="org_id"))
     s.add(choice("所属领域", refs["clue_field"], name="field", missing=""))
     s.add(text("专项行动", max_length=100, name="campaign", missing=""))
@@ -65,9 +75,17 @@ def clue_schema(refs, *, with_reporter: bool, org_choices, with_persons: bool = 
         s.add(text("反映人单位", max_length=120, name="reporter_unit", missing=""))
         s.add(text("反映人电话", max_length=32, name="reporter_phone", missing=""))
     if with_persons:
-        s.add(colander.SequenceSchema(person_schema(refs), name="persons", title="被反映人",
-                                      validator=colander.Length(min=1, min_err="至少填写一名被反映人"),
-                                      widget=deform.widget.SequenceWidget(min_len=1, add_subitem_text_template="增加被反映人")))
+        s.add(
+            colander.SequenceSchema(
+                person_schema(refs),
+                name="persons",
+                title="被反映人",
+                validator=colander.Length(min=1, min_err="至少填写一名被反映人"),
+                widget=deform.widget.SequenceWidget(
+                    min_len=1, add_subitem_text_template="增加被反映人"
+                ),
+            )
+        )
     return s
 
 
@@ -92,8 +110,9 @@ class ApproveSchema(colander.MappingSchema):
     """审批 / 上会; the case fields are used when the mode is 立案审查调查."""
 
     approved_on = date("审批日期")
-    approval_way = choice("审批方式", [("approval", "领导审批"), ("meeting", "专题会议（上会）")],
-                          missing="approval")
+    approval_way = choice(
+        "审批方式", [("approval", "领导审批"), ("meeting", "专题会议（上会）")], missing="approval"
+    )
     note = text("审批意见", max_length=2000, missing="")
     case_number = text("案件编号", max_length=40, missing="")
     case_type = choice("案件类型", list(CASE_TYPES.items()), missing="both")
@@ -148,15 +167,25 @@ class EarlyReviewSchema(colander.MappingSchema):
 
 def subject_schema(refs) -> colander.MappingSchema:
     """One person's handling in a case (§5.20–5.23)."""
-    s = colander.MappingSchema(validator=colander.All(
-        date_order("decision_on", "announced_on", "宣布日期不能早于处分决定日期"),
-        date_order("announced_on", "execution_report_on", "执行报告日期不能早于宣布日期"),
-    ))
+    s = colander.MappingSchema(
+        validator=colander.All(
+            date_order("decision_on", "announced_on", "宣布日期不能早于处分决定日期"),
+            date_order("announced_on", "execution_report_on", "执行报告日期不能早于宣布日期"),
+        )
+    )
     s.add(text("时任职务", max_length=100, name="post", missing=""))
     s.add(choice("政治面貌", POLITICAL_CHOICES, name="political_status", missing=""))
     s.add(choice("人员身份", refs["subject_identity"], name="identity", missing=""))
-    s.add(choice("四种形态", [(str(k), v) for k, v in FOUR_FORMS.items()], name="four_form", missing=""))
-    s.add(choice("第一种形态处理方式", refs["handling_measure"], name="first_form_measure", missing=""))
+    s.add(
+        choice(
+            "四种形态", [(str(k), v) for k, v in FOUR_FORMS.items()], name="four_form", missing=""
+        )
+    )
+    s.add(
+        choice(
+            "第一种形态处理方式", refs["handling_measure"], name="first_form_measure", missing=""
+        )
+    )
     s.add(choice("党纪处分", refs["party_sanction"], name="party_sanction", missing=""))
     s.add(choice("政务处分", refs["state_sanction"], name="state_sanction", missing=""))
     s.add(choice("组织处理", refs["org_handling"], name="org_handling", missing=""))
@@ -173,8 +202,11 @@ def subject_schema(refs) -> colander.MappingSchema:
     s.add(date("执行情况报告日期", name="execution_report_on", missing=None))
     s.add(text("申诉情况", max_length=32, name="appeal_status", missing=""))
     s.add(text("备注", max_length=2000, name="note", missing=""))
-    s.add(colander.SchemaNode(colander.Integer(), name="version", missing=None,
-                              widget=deform.widget.HiddenWidget()))
+    s.add(
+        colander.SchemaNode(
+            colander.Integer(), name="version", missing=None, widget=deform.widget.HiddenWidget()
+        )
+    )
     return s
 
 
@@ -213,11 +245,26 @@ def rectify_schema() -> colander.MappingSchema:
     s.add(text("包保责任名称", max_length=200, name="package_title", missing=""))
     s.add(text("区级包保领导", max_length=64, name="district_leader", missing=""))
     s.add(text("街道包保领导", max_length=64, name="street_leader"))
-    s.add(text("市级包保领导", max_length=64, name="city_leader", missing="",
-               description="填写后整改事项须经市级审核销号"))
-    s.add(colander.SequenceSchema(item, name="items", title="整改事项",
-                                  validator=colander.Length(min=1, min_err="至少填写一项整改事项"),
-                                  widget=deform.widget.SequenceWidget(min_len=1, add_subitem_text_template="增加整改事项")))
+    s.add(
+        text(
+            "市级包保领导",
+            max_length=64,
+            name="city_leader",
+            missing="",
+            description="填写后整改事项须经市级审核销号",
+        )
+    )
+    s.add(
+        colander.SequenceSchema(
+            item,
+            name="items",
+            title="整改事项",
+            validator=colander.Length(min=1, min_err="至少填写一项整改事项"),
+            widget=deform.widget.SequenceWidget(
+                min_len=1, add_subitem_text_template="增加整改事项"
+            ),
+        )
+    )
     return s
 
 
@@ -247,4 +294,6 @@ def parse(schema, request) -> dict:
         fields = {k.split(".")[-1]: v for k, v in messages.items()}
         first = next(iter(messages.items()), ("", "输入有误"))
         title = schema[first[0]].title if first[0] in schema else ""
-        raise ValidationFailed(f"{title}：{first[1]}" if title else first[1], fields=fields) from None
+        raise ValidationFailed(
+            f"{title}：{first[1]}" if title else first[1], fields=fields
+        ) from None

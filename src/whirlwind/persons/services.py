@@ -53,7 +53,9 @@ def group_ids(session, person: Person) -> list[int]:
     ids = [person.id]
     frontier = [person.id]
     while frontier:
-        frontier = list(session.scalars(select(Person.id).where(Person.merged_into_id.in_(frontier))))
+        frontier = list(
+            session.scalars(select(Person.id).where(Person.merged_into_id.in_(frontier)))
+        )
         frontier = [i for i in frontier if i not in ids]
         ids.extend(frontier)
     return ids
@@ -84,9 +86,19 @@ def merge(session, actor, source: Person, target: Person) -> Person:
     if source.merged_into_id or target.merged_into_id:
         raise InvalidTransition("该人员已被合并。")
     source.merged_into_id = target.id
-    for key in ("post", "post_rank", "gender", "ethnicity", "birth_month", "education",
-                "political_status", "party_join_date", "identity", "cadre_authority",
-                "id_number_masked"):
+    for key in (
+        "post",
+        "post_rank",
+        "gender",
+        "ethnicity",
+        "birth_month",
+        "education",
+        "political_status",
+        "party_join_date",
+        "identity",
+        "cadre_authority",
+        "id_number_masked",
+    ):
         if not getattr(target, key) and getattr(source, key):
             setattr(target, key, getattr(source, key))
     changelog.set_action(source, f"合并到人员 #{target.id}")
@@ -108,7 +120,9 @@ def unmerge(session, actor, person: Person) -> Person:
     return person
 
 
-def split(session, actor, person: Person, *, clue_link_ids=(), subject_ids=(), note: str = "") -> Person:
+def split(
+    session, actor, person: Person, *, clue_link_ids=(), subject_ids=(), note: str = ""
+) -> Person:
     """Split records that belong to another human off ``person`` (拆分): a new person row
     (same name and unit, told apart by the note) takes over the selected clue mentions and
     case subjects. At least one record must stay with ``person``."""
@@ -116,7 +130,9 @@ def split(session, actor, person: Person, *, clue_link_ids=(), subject_ids=(), n
     from whirlwind.cases.models import CaseSubject, ClueReportedPerson
 
     ids = group_ids(session, person)
-    clue_links = list(session.scalars(select(ClueReportedPerson).where(ClueReportedPerson.person_id.in_(ids))))
+    clue_links = list(
+        session.scalars(select(ClueReportedPerson).where(ClueReportedPerson.person_id.in_(ids)))
+    )
     subjects = list(session.scalars(select(CaseSubject).where(CaseSubject.person_id.in_(ids))))
     wanted_links = {int(i) for i in clue_link_ids}
     wanted_subjects = {int(i) for i in subject_ids}
@@ -129,9 +145,15 @@ def split(session, actor, person: Person, *, clue_link_ids=(), subject_ids=(), n
     if len(moving_links) + len(moving_subjects) == len(clue_links) + len(subjects):
         raise ValidationFailed("拆分须至少保留一条记录给原人员。")
     if not (note or "").strip():
-        raise ValidationFailed("请填写区分说明（如职务、年龄、住址），以免再次混淆。", fields={"note": "必填"})
-    new = Person(name=person.name, org_id=person.org_id, unit_name=person.unit_name,
-                 note=f"从人员 #{person.id} 拆分：{note.strip()}")
+        raise ValidationFailed(
+            "请填写区分说明（如职务、年龄、住址），以免再次混淆。", fields={"note": "必填"}
+        )
+    new = Person(
+        name=person.name,
+        org_id=person.org_id,
+        unit_name=person.unit_name,
+        note=f"从人员 #{person.id} 拆分：{note.strip()}",
+    )
     session.add(new)
     session.flush()
     for link in moving_links:

@@ -29,10 +29,22 @@ def _finding_rows(session, identity, person_ids):
     area is installed (``finding_person`` with a ``person_id``)."""
     tables = Base.metadata.tables
     fp, finding = tables.get("finding_person"), tables.get("finding")
-    if fp is None or finding is None or "person_id" not in fp.c or not identity.can(Permission.AUDITS_VIEW):
+    if (
+        fp is None
+        or finding is None
+        or "person_id" not in fp.c
+        or not identity.can(Permission.AUDITS_VIEW)
+    ):
         return []
-    cols = [finding.c.id, finding.c.org_id, finding.c.description, finding.c.amount_involved,
-            finding.c.created_at, fp.c.role, fp.c.post]
+    cols = [
+        finding.c.id,
+        finding.c.org_id,
+        finding.c.description,
+        finding.c.amount_involved,
+        finding.c.created_at,
+        fp.c.role,
+        fp.c.post,
+    ]
     stmt = (
         select(*cols)
         .join(fp, fp.c.finding_id == finding.c.id)
@@ -45,24 +57,37 @@ def _finding_rows(session, identity, person_ids):
 def _records(request, person: Person) -> dict:
     session = request.dbsession
     ids = services.group_ids(session, person)
-    clue_rows = list(session.execute(
-        scope(select(ClueReportedPerson, Clue), Clue.org_id, request.identity)
-        .join(Clue, Clue.id == ClueReportedPerson.clue_id)
-        .where(ClueReportedPerson.person_id.in_(ids))
-        .order_by(Clue.received_date.desc())
-    ))
-    case_rows = list(session.execute(
-        scope(select(CaseSubject, Case), Case.org_id, request.identity)
-        .join(Case, Case.id == CaseSubject.case_id)
-        .where(CaseSubject.person_id.in_(ids))
-        .order_by(Case.opened_on.desc())
-    ))
+    clue_rows = list(
+        session.execute(
+            scope(select(ClueReportedPerson, Clue), Clue.org_id, request.identity)
+            .join(Clue, Clue.id == ClueReportedPerson.clue_id)
+            .where(ClueReportedPerson.person_id.in_(ids))
+            .order_by(Clue.received_date.desc())
+        )
+    )
+    case_rows = list(
+        session.execute(
+            scope(select(CaseSubject, Case), Case.org_id, request.identity)
+            .join(Case, Case.id == CaseSubject.case_id)
+            .where(CaseSubject.person_id.in_(ids))
+            .order_by(Case.opened_on.desc())
+        )
+    )
     findings = _finding_rows(session, request.identity, ids)
     timeline = (
         [(c.received_date, "clue", link, c) for link, c in clue_rows]
         + [(c.opened_on, "case", s, c) for s, c in case_rows]
-        + [(f["created_at"].date() if isinstance(f["created_at"], dt.datetime) else f["created_at"],
-            "finding", f, None) for f in findings]
+        + [
+            (
+                f["created_at"].date()
+                if isinstance(f["created_at"], dt.datetime)
+                else f["created_at"],
+                "finding",
+                f,
+                None,
+            )
+            for f in findings
+        ]
     )
     timeline.sort(key=lambda t: t[0], reverse=True)
     return {
@@ -75,8 +100,11 @@ def _records(request, person: Person) -> dict:
     }
 
 
-@view_config(route_name="persons.detail", renderer="whirlwind:persons/templates/person.jinja2",
-             permission=Permission.CASES_VIEW)
+@view_config(
+    route_name="persons.detail",
+    renderer="whirlwind:persons/templates/person.jinja2",
+    permission=Permission.CASES_VIEW,
+)
 def person_detail(request):
     session = request.dbsession
     person = get_visible(session, request.identity, Person, request.matchdict["id"])
@@ -85,20 +113,36 @@ def person_detail(request):
     if person.merged_into_id:
         survivor = session.get(Person, person.merged_into_id)
     merged = services.merged_rows(session, person)
-    candidates = list(session.scalars(
-        scope(select(Person), Person.org_id, request.identity)
-        .where(Person.name == person.name, Person.id.notin_(records["ids"]), Person.merged_into_id.is_(None))
-        .order_by(Person.id).limit(50)
-    ))
+    candidates = list(
+        session.scalars(
+            scope(select(Person), Person.org_id, request.identity)
+            .where(
+                Person.name == person.name,
+                Person.id.notin_(records["ids"]),
+                Person.merged_into_id.is_(None),
+            )
+            .order_by(Person.id)
+            .limit(50)
+        )
+    )
     entries = changelog.history(session, "person", person.id)
-    return dict(records, person=person, survivor=survivor, merged=merged, candidates=candidates,
-                entries=entries, identities=request_labels(request, "subject_identity"),
-                party_labels=request_labels(request, "party_sanction"),
-                state_labels=request_labels(request, "state_sanction"))
+    return dict(
+        records,
+        person=person,
+        survivor=survivor,
+        merged=merged,
+        candidates=candidates,
+        entries=entries,
+        identities=request_labels(request, "subject_identity"),
+        party_labels=request_labels(request, "party_sanction"),
+        state_labels=request_labels(request, "state_sanction"),
+    )
 
 
 class MergeSchema(colander.MappingSchema):
-    other_id = colander.SchemaNode(colander.Integer(), title="要并入的人员", missing_msg="请选择要并入的人员")
+    other_id = colander.SchemaNode(
+        colander.Integer(), title="要并入的人员", missing_msg="请选择要并入的人员"
+    )
 
 
 class SplitSchema(colander.MappingSchema):
@@ -114,7 +158,9 @@ def person_merge(request):
     data = parse(MergeSchema(), request)
     other = get_visible(session, request.identity, Person, data["other_id"])
     services.merge(session, request.identity.user, other, person)
-    request.session.flash(f"已将人员 #{other.id}（{other.name}，{other.unit_name}）并入本人员。", "success")
+    request.session.flash(
+        f"已将人员 #{other.id}（{other.name}，{other.unit_name}）并入本人员。", "success"
+    )
     return HTTPFound(request.route_url("persons.detail", id=person.id))
 
 
@@ -138,14 +184,23 @@ def person_split(request):
         subjects = [int(x) for x in data["subjects"]]
     except ValueError:
         raise ValidationFailed("所选记录无效。") from None
-    new = services.split(session, request.identity.user, person, clue_link_ids=links, subject_ids=subjects,
-                         note=data["note"])
+    new = services.split(
+        session,
+        request.identity.user,
+        person,
+        clue_link_ids=links,
+        subject_ids=subjects,
+        note=data["note"],
+    )
     request.session.flash(f"已拆分出新人员 #{new.id}（{new.name}）。", "success")
     return HTTPFound(request.route_url("persons.detail", id=new.id))
 
 
-@view_config(route_name="persons.index", renderer="whirlwind:persons/templates/persons.jinja2",
-             permission=Permission.CASES_VIEW)
+@view_config(
+    route_name="persons.index",
+    renderer="whirlwind:persons/templates/persons.jinja2",
+    permission=Permission.CASES_VIEW,
+)
 def person_list(request):
     """People in the jurisdiction named in clues or cases, most records first; a name
     filter finds everyone of that name (exact or starting with it)."""
@@ -155,18 +210,24 @@ def person_list(request):
         select(ClueReportedPerson.person_id.label("pid"), func.count().label("n"))
         .join(Clue, Clue.id == ClueReportedPerson.clue_id)
         .where(Clue.org_id.in_(visible_org_ids(request.identity)))
-        .group_by(ClueReportedPerson.person_id).subquery()
+        .group_by(ClueReportedPerson.person_id)
+        .subquery()
     )
     case_counts = (
         select(CaseSubject.person_id.label("pid"), func.count().label("n"))
         .join(Case, Case.id == CaseSubject.case_id)
         .where(Case.org_id.in_(visible_org_ids(request.identity)))
-        .group_by(CaseSubject.person_id).subquery()
+        .group_by(CaseSubject.person_id)
+        .subquery()
     )
     clues_n = func.coalesce(clue_counts.c.n, 0)
     cases_n = func.coalesce(case_counts.c.n, 0)
     stmt = (
-        scope(select(Person, clues_n.label("clues"), cases_n.label("cases")), Person.org_id, request.identity)
+        scope(
+            select(Person, clues_n.label("clues"), cases_n.label("cases")),
+            Person.org_id,
+            request.identity,
+        )
         .outerjoin(clue_counts, clue_counts.c.pid == Person.id)
         .outerjoin(case_counts, case_counts.c.pid == Person.id)
         .where(Person.merged_into_id.is_(None), or_(clues_n > 0, cases_n > 0))
