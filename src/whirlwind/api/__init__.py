@@ -15,6 +15,7 @@ MODULES = (
     "whirlwind.api.audits",
     "whirlwind.api.disclosure",
     "whirlwind.api.cases",
+    "whirlwind.api.targets",
 )
 
 
