@@ -191,3 +191,45 @@ def test_edit_item_with_version(as_user, items):
     form["measure"] = "旧版本"
     res = form.submit("submit", status=409)
     assert "版本已变化" in res.text
+
+
+def test_list_query_count_does_not_grow_with_rows(as_user, items, dbsession, tree, users, app):
+    """No N+1: the list page issues the same number of queries for 4 rows as for 24."""
+    from sqlalchemy import event
+
+    engine = app.registry["dbengine"]
+    app_ = as_user("city")
+
+    def count(path):
+        n = [0]
+
+        def before(*a, **k):
+            n[0] += 1
+
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            app_.get(path)
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+        return n[0]
+
+    paths = ("/ledger", "/ledger/overdue", "/ledger/my-packages", "/ledger/board")
+    package = package_for(dbsession, tree["V2"], users=users)
+
+    def add(i):
+        unit = tree["V2"] if i % 2 else tree["K1"]
+        make_item(
+            dbsession,
+            users["street"],
+            unit,
+            package=package,
+            problem=f"批量{i}",
+            deadline=TODAY - dt.timedelta(days=i + 1),
+        )
+
+    add(0)
+    add(1)
+    before = [count(p) for p in paths]
+    for i in range(2, 22):
+        add(i)
+    assert [count(p) for p in paths] == before

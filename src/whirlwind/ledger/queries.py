@@ -342,6 +342,11 @@ def items_by_package(session, package_ids) -> dict[int, list[RectificationItem]]
         select(RectificationItem)
         .where(RectificationItem.package_id.in_(ids))
         .order_by(RectificationItem.deadline, RectificationItem.id)
+        .options(
+            joinedload(RectificationItem.org).joinedload(Org.district),
+            joinedload(RectificationItem.org).joinedload(Org.street),
+            selectinload(RectificationItem.package).selectinload(ResponsibilityPackage.members),
+        )
     )
     for item in session.scalars(stmt).unique():
         result[item.package_id].append(item)

@@ -18,7 +18,12 @@ from sqlalchemy.orm import joinedload
 
 from whirlwind import changelog
 from whirlwind.errors import Forbidden, InvalidTransition, NotFound, StaleVersion, ValidationFailed
-from whirlwind.ledger.models import ItemSource, ItemStatus, PackageMember, RectificationItem
+from whirlwind.ledger.models import (
+    ItemSource,
+    ItemStatus,
+    PackageMember,
+    RectificationItem,
+)
 from whirlwind.ledger.services import create_item, create_package
 from whirlwind.orgs.models import GRASSROOTS_LEVELS, Org, OrgClosure
 from whirlwind.orgs.services import ancestor_ids, subtree_ids
