@@ -25,6 +25,9 @@ class Series:
 def _nice_max(value: float) -> float:
     if value <= 0:
         return 1.0
+    if value <= 4:
+        # Small counts: whole-number ticks (0, 1, 2, 3, 4).
+        return 4.0
     magnitude = 10 ** (len(str(int(value))) - 1)
     for step in (1, 2, 2.5, 5, 10):
         candidate = step * magnitude
