@@ -77,6 +77,9 @@ READ = frozenset(
     }
 )
 INSPECTOR = READ | {
+    # Inspectors confirm, add or remove weak-organization targets from the ranking; the
+    # acceptance inspection (验收) stays with the organization department.
+    Permission.TARGETS_EDIT,
     Permission.LEDGER_EDIT,
     Permission.LEDGER_REVIEW,
     Permission.AUDITS_EDIT,
