@@ -131,6 +131,26 @@ def _add_subject(session, case: Case, org: Org, data: dict) -> CaseSubject:
     return subject
 
 
+def _subject_for(session, case: Case, org: Org, data: dict) -> CaseSubject:
+    """The case's subject for this person (already there from a clue), else a new one."""
+    name = (data.get("name") or "").strip()
+    if name and data.get("person") is None:
+        person = match_or_create(
+            session,
+            name=name,
+            org=data.get("org") or org,
+            unit_name=(data.get("unit_name") or "").strip(),
+            post=(data.get("post") or "").strip(),
+            political_status=(data.get("political_status") or "").strip(),
+            identity=(data.get("identity") or "").strip(),
+        )
+        for subject in case.subjects:
+            if subject.person_id == person.id:
+                return subject
+        data = dict(data, person=person)
+    return _add_subject(session, case, org, data)
+
+
 def open_case(
     session,
     actor,
@@ -585,7 +605,7 @@ def record_historical_case(
     case.stage = target
     for data in subjects:
         handling = {k: v for k, v in data.items() if k in SUBJECT_FIELDS}
-        subject = _add_subject(session, case, org, data)
+        subject = _subject_for(session, case, org, data)
         values = {key: getattr(subject, key) for key in SUBJECT_FIELDS}
         values.update(handling)
         values.setdefault("decision_on", case.decision_on)
