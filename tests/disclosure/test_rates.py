@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from tests.disclosure.helpers import item, record
 from whirlwind.disclosure import stats
@@ -120,3 +121,27 @@ def test_unit_calendar_classifies_each_cell(dbsession, tree, data):
     assert [(c.item.code, c.status) for c in cal.events] == [("E", Status.LATE)]
     community = stats.unit_calendar(dbsession, tree["K1"], 2025, TODAY)
     assert [it.code for it, _ in community.rows] == ["M"]  # Q applies to villages only
+
+
+def test_changing_the_deadline_rule_reclassifies_existing_records(dbsession, tree, users, data):
+    from whirlwind.disclosure.models import DisclosureRecord
+    from whirlwind.disclosure.services import save_catalog_item
+
+    m = data["M"]
+    values = {
+        k: getattr(m, k)
+        for k in ("code", "domain", "title", "frequency", "applies_to", "active", "sort", "note")
+    }
+    save_catalog_item(dbsession, None, {**values, "deadline_days": 2}, item=m)
+    march = dbsession.scalar(
+        select(DisclosureRecord).where(
+            DisclosureRecord.org_id == tree["V1"].id, DisclosureRecord.period == "2025-03"
+        )
+    )
+    assert march.due_date == D(2025, 4, 2) and march.due_month == "2025-04"
+    r = stats.unit_rates(dbsession, ident(users, "district"), tree["D1"], 2025, TODAY)
+    v1 = next(u[3] for u in r.units if u[1] == "大潭村")
+    # M's 12 records (published 3 days after the month) are now late; Q and the event as before.
+    assert (v1.on_time, v1.late, v1.missing) == (2, 14, 1)
+    cal = stats.unit_calendar(dbsession, tree["V1"], 2025, TODAY)
+    assert {it.code: cells for it, cells in cal.rows}["M"]["2025-03"].status == Status.LATE

@@ -140,8 +140,9 @@ class DisclosureRecord(TimestampMixin, Base):
     period_end: Mapped[dt.date] = mapped_column(Date)
     # For event (即时/专项) items: the date of the matter that must be published.
     event_date: Mapped[dt.date | None] = mapped_column(Date)
-    # Due date under the catalogue rule at recording time; month of it for rate grouping.
-    due_date: Mapped[dt.date] = mapped_column(Date)
+    # Due date under the catalogue rule (kept in step when the rule changes) and its month,
+    # so that rates read records by due date without recomputing periods.
+    due_date: Mapped[dt.date] = mapped_column(Date, index=True)
     due_month: Mapped[str] = mapped_column(String(7), index=True)
     published_on: Mapped[dt.date] = mapped_column(Date, index=True)
     # §5.10 reference list "disclosure_channel".

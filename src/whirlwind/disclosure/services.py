@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from whirlwind import changelog
 from whirlwind.disclosure.models import (
@@ -29,6 +29,7 @@ from whirlwind.disclosure.periods import (
     Period,
     Status,
     classify,
+    due_date,
     event_period,
     month_key,
 )
@@ -113,12 +114,34 @@ def save_catalog_item(
     if item is None:
         item = DisclosureCatalogItem()
         session.add(item)
+    old_days = item.deadline_days if item.id else None
     values = dict(data, code=code, deadline_days=days)
     for name in CATALOG_FIELDS:
         if name in values:
             setattr(item, name, values[name])
     session.flush()
+    if old_days is not None and old_days != days:
+        sync_due_dates(session, item)
     return item
+
+
+def sync_due_dates(session, item: DisclosureCatalogItem) -> int:
+    """Re-derive the due date of every record of ``item`` after its deadline rule changed
+    (one UPDATE per distinct period end, so a handful of statements)."""
+    ends = session.scalars(
+        select(DisclosureRecord.period_end)
+        .where(DisclosureRecord.catalog_item_id == item.id)
+        .distinct()
+    ).all()
+    for end in ends:
+        due = due_date(end, item.deadline_days)
+        session.execute(
+            update(DisclosureRecord)
+            .where(DisclosureRecord.catalog_item_id == item.id, DisclosureRecord.period_end == end)
+            .values(due_date=due, due_month=month_key(due))
+            .execution_options(synchronize_session="fetch")
+        )
+    return len(ends)
 
 
 # --- Obligations -------------------------------------------------------------------------

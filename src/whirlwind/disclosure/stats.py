@@ -27,7 +27,6 @@ from whirlwind.disclosure.models import (
 )
 from whirlwind.disclosure.periods import (
     PERIODIC,
-    Frequency,
     Status,
     classify,
     month_key,
@@ -198,48 +197,59 @@ def expected_periods(session, first: dt.date, last: dt.date):
 def obligations(
     session, identity, unit_id: int | None, first: dt.date, last: dt.date, today: dt.date
 ):
-    """A subquery with one row per obligation due in [first, last] inside the identity's
-    jurisdiction (and ``unit_id``'s subtree): org, street, district, due month and 0/1
-    flags on_time, late, missing, pending."""
+    """A subquery of partial counts whose sums per (org, due month) are the obligations due
+    in [first, last] inside the identity's jurisdiction (and ``unit_id``'s subtree):
+    columns org_id, street_id, district_id, due_month, on_time, late, missing, pending.
+
+    Two parts, summed by the callers' GROUP BY:
+
+    1. per unit and month, what is owed: the expected periods counted per (applies to, due
+       month), split into due-date-passed (provisionally "missing") and not yet due
+       ("pending"), joined to the units by level — no per-record lookups;
+    2. per record due in the range: +1 on time or late; for a periodic item also -1 from
+       missing or pending, whichever its period was counted in (event-driven obligations
+       exist only as records).
+    """
     today_lit = literal(today, Date)
+    rec = DisclosureRecord
+    grassroots = Org.level.in_([str(x) for x in GRASSROOTS_LEVELS])
     parts = []
     exp = expected_periods(session, first, last)
-    rec = DisclosureRecord
     if exp is not None:
-        stmt = (
+        passed = exp.c.due_date < today_lit
+        owed = (
+            select(
+                exp.c.applies_to,
+                exp.c.due_month,
+                func.sum(case((passed, 1), else_=0)).label("n_passed"),
+                func.sum(case((passed, 0), else_=1)).label("n_pending"),
+            )
+            .group_by(exp.c.applies_to, exp.c.due_month)
+            .subquery("owed")
+        )
+        expected = (
             select(
                 Org.id.label("org_id"),
                 Org.street_id.label("street_id"),
                 Org.district_id.label("district_id"),
-                exp.c.due_month.label("due_month"),
-                case(
-                    (and_(rec.id.is_not(None), rec.published_on <= exp.c.due_date), 1), else_=0
-                ).label("on_time"),
-                case(
-                    (and_(rec.id.is_not(None), rec.published_on > exp.c.due_date), 1), else_=0
-                ).label("late"),
-                case((and_(rec.id.is_(None), exp.c.due_date < today_lit), 1), else_=0).label(
-                    "missing"
-                ),
-                case((and_(rec.id.is_(None), exp.c.due_date >= today_lit), 1), else_=0).label(
-                    "pending"
-                ),
+                owed.c.due_month,
+                literal(0, Integer).label("on_time"),
+                literal(0, Integer).label("late"),
+                owed.c.n_passed.label("missing"),
+                owed.c.n_pending.label("pending"),
             )
             .select_from(Org)
-            .join(exp, or_(exp.c.applies_to == "both", exp.c.applies_to == Org.level))
-            .outerjoin(
-                rec,
-                and_(
-                    rec.org_id == Org.id,
-                    rec.catalog_item_id == exp.c.item_id,
-                    rec.period == exp.c.period,
-                ),
-            )
-            .where(Org.level.in_([str(x) for x in GRASSROOTS_LEVELS]), Org.active.is_(True))
+            .join(owed, or_(owed.c.applies_to == "both", owed.c.applies_to == Org.level))
+            .where(grassroots, Org.active.is_(True))
         )
-        parts.append(scope_to_unit(stmt, Org.id, identity, unit_id))
-    # Event-driven items: the record carries its own due date.
-    ev = (
+        parts.append(scope_to_unit(expected, Org.id, identity, unit_id))
+    # Every record due in the range (its stored due date follows the catalogue rule, see
+    # services.sync_due_dates): +1 on time or late; a periodic one also takes back the
+    # "missing" or "pending" its period was provisionally counted as.
+    item = DisclosureCatalogItem
+    periodic = item.frequency.in_([str(f) for f in PERIODIC])
+    passed = rec.due_date < today_lit
+    answered = (
         select(
             Org.id.label("org_id"),
             Org.street_id.label("street_id"),
@@ -247,21 +257,22 @@ def obligations(
             rec.due_month.label("due_month"),
             case((rec.published_on <= rec.due_date, 1), else_=0).label("on_time"),
             case((rec.published_on > rec.due_date, 1), else_=0).label("late"),
-            literal(0, Integer).label("missing"),
-            literal(0, Integer).label("pending"),
+            case((and_(periodic, passed), -1), else_=0).label("missing"),
+            case((and_(periodic, ~passed), -1), else_=0).label("pending"),
         )
         .select_from(rec)
         .join(Org, Org.id == rec.org_id)
-        .join(DisclosureCatalogItem, DisclosureCatalogItem.id == rec.catalog_item_id)
+        .join(item, item.id == rec.catalog_item_id)
         .where(
-            DisclosureCatalogItem.active.is_(True),
-            DisclosureCatalogItem.frequency.in_([str(Frequency.EVENT), str(Frequency.SPECIAL)]),
+            item.active.is_(True),
             rec.due_date >= literal(first, Date),
             rec.due_date <= literal(last, Date),
+            grassroots,
             Org.active.is_(True),
+            or_(item.applies_to == "both", item.applies_to == Org.level),
         )
     )
-    parts.append(scope_to_unit(ev, Org.id, identity, unit_id))
+    parts.append(scope_to_unit(answered, rec.org_id, identity, unit_id))
     return union_all(*parts).subquery("obligation")
 
 
@@ -351,7 +362,8 @@ def unit_rates(
     # Units, worst first (units with nothing due yet last), one page at a time.
     rate = _rate_expr(ob)
     worst = (
-        select(ob.c.org_id, *_sums(ob))
+        # The window count gives the number of units with the page, in the same query.
+        select(ob.c.org_id, *_sums(ob), func.count().over().label("n_units"))
         .group_by(ob.c.org_id)
         .order_by(
             case((rate.is_(None), 1), else_=0),
@@ -360,26 +372,34 @@ def unit_rates(
             ob.c.org_id,
         )
     )
-    unit_count = session.scalar(select(func.count()).select_from(worst.subquery()))
     if limit is not None:
         worst = worst.limit(limit).offset(offset)
-    page = [(row.org_id, Tally.of(row)) for row in session.execute(worst)]
+    rows = session.execute(worst).all()
+    page = [(row.org_id, Tally.of(row)) for row in rows]
+    if rows:
+        unit_count = rows[0].n_units
+    else:  # a page past the end
+        unit_count = session.scalar(select(func.count(func.distinct(ob.c.org_id))))
     ids = [i for i, _ in page]
     monthly: dict[int, dict[str, Tally]] = {i: {} for i in ids}
     names = {}
     if ids:
-        for row in session.execute(
-            select(ob.c.org_id, ob.c.due_month, *_sums(ob))
-            .where(ob.c.org_id.in_(ids))
-            .group_by(ob.c.org_id, ob.c.due_month)
-        ):
-            monthly[row.org_id][row.due_month] = Tally.of(row)
+        monthly_stmt = select(ob.c.org_id, ob.c.due_month, *_sums(ob)).group_by(
+            ob.c.org_id, ob.c.due_month
+        )
+        if limit is not None:  # one page: only its units (all of them for an export)
+            monthly_stmt = monthly_stmt.where(ob.c.org_id.in_(ids))
+        for row in session.execute(monthly_stmt):
+            monthly.setdefault(row.org_id, {})[row.due_month] = Tally.of(row)
         street = Org.__table__.alias("street")
-        for oid, name, sname in session.execute(
-            select(Org.id, Org.name, street.c.name)
-            .outerjoin(street, street.c.id == Org.street_id)
-            .where(Org.id.in_(ids))
-        ):
+        names_stmt = select(Org.id, Org.name, street.c.name).outerjoin(
+            street, street.c.id == Org.street_id
+        )
+        if limit is not None:
+            names_stmt = names_stmt.where(Org.id.in_(ids))
+        else:
+            names_stmt = scope_to_unit(names_stmt, Org.id, identity, unit.id)
+        for oid, name, sname in session.execute(names_stmt):
             names[oid] = (name, sname or "")
     units = [(oid, *names.get(oid, ("", "")), tally, monthly[oid]) for oid, tally in page]
     streets = []
