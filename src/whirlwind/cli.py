@@ -29,6 +29,11 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
     ),
     "import-orgs": ("whirlwind.orgs.commands:import_orgs_command", "whirlwind.orgs.commands:import_orgs_args",
                     "import units from a CSV or Excel file (all rows validated first; nothing written on error)"),
+    "disclosure-catalog": (
+        "whirlwind.disclosure.catalog:seed_command",
+        None,
+        "add the default three-affairs disclosure catalogue (公开目录) items that are missing",
+    ),
     "verify-log": (
         "whirlwind.commands:verify_log",
         None,

@@ -141,3 +141,12 @@ def seed_catalog(session) -> int:
         added += 1
     session.flush()
     return added
+
+
+def seed_command(env, args):
+    """``whirlwind disclosure-catalog INI``: add the default catalogue items that are missing."""
+    request = env["request"]
+    with request.tm:
+        added = seed_catalog(request.dbsession)
+    print(f"已补充 {added} 个默认公开目录项。" if added else "默认公开目录项均已存在，未做改动。")
+    return 0
