@@ -73,7 +73,9 @@ def run_indexer(app) -> None:
     """Apply the search outbox to the index once (when the search area provides an indexer)."""
     try:
         from whirlwind.search import indexer
-    except ImportError:
+    except ModuleNotFoundError as e:
+        if e.name != "whirlwind.search.indexer":
+            raise
         return
     base = indexer.index_base(app.registry.settings)
     indexer.ensure_index(base)
