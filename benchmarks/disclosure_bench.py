@@ -175,7 +175,7 @@ def timed(fn, runs: int, warmup: int):
         fn()
         samples.append((time.perf_counter() - t) * 1000)
     samples.sort()
-    p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
+    p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
     return statistics.median(samples), p95, samples[0], samples[-1]
 
 

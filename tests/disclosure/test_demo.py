@@ -51,3 +51,20 @@ def test_demo_year_with_gaps_checks_and_a_ledger_item(dbsession, tree, users):
     t25 = stats.city_rates(dbsession, Identity(city, city.permissions), 2025, today).total
     late, missing, on_time = t.late + t25.late, t.missing + t25.missing, t.on_time + t25.on_time
     assert late > 0 and missing > 0 and on_time > late + missing
+
+
+def test_catalog_command_seeds_once(dbsession, capsys):
+    import contextlib
+    from types import SimpleNamespace
+
+    from whirlwind.disclosure.catalog import DEFAULTS, seed_command
+    from whirlwind.disclosure.models import DisclosureCatalogItem
+
+    env = {"request": SimpleNamespace(tm=contextlib.nullcontext(), dbsession=dbsession)}
+    assert seed_command(env, None) == 0
+    assert f"已补充 {len(DEFAULTS)} 个" in capsys.readouterr().out
+    seed_command(env, None)
+    assert "均已存在" in capsys.readouterr().out
+    assert dbsession.scalar(select(func.count()).select_from(DisclosureCatalogItem)) == len(
+        DEFAULTS
+    )
