@@ -37,9 +37,19 @@ def _pct(rate) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
-def _change(now: int, before: int) -> str:
-    diff = now - before
-    return f"+{diff}" if diff > 0 else str(diff)
+class Change(int):
+    """A difference against the previous period: a number in Excel, signed on screen."""
+
+    signed = True
+
+    def __str__(self) -> str:
+        return f"{int(self):+d}" if self else "0"
+
+    __repr__ = __str__
+
+
+def _change(now: int, before: int) -> Change:
+    return Change(now - before)
 
 
 def _flag(column, period: Period):
@@ -77,10 +87,11 @@ def monthly(session, identity, unit: Org, period: Period, labels: dict, settings
     uid = unit.id
     heads = ["项目", "本月", "上月", "增减"]
 
+    flag = _flag(Clue.received_date, period)
     stmt = (
-        select(Clue.source, _flag(Clue.received_date, period), func.count())
+        select(Clue.source, flag, func.count())
         .where(Clue.received_date >= first, Clue.received_date < end)
-        .group_by(Clue.source, _flag(Clue.received_date, period))
+        .group_by(Clue.source, flag)
     )
     rows = _compare_rows(
         session.execute(scope_to_unit(stmt, Clue.org_id, identity, uid)).all(),
@@ -91,10 +102,10 @@ def monthly(session, identity, unit: Org, period: Period, labels: dict, settings
     )
 
     stmt = (
-        select(ClueCategory.code, _flag(Clue.received_date, period), func.count())
+        select(ClueCategory.code, flag, func.count())
         .join(Clue, Clue.id == ClueCategory.clue_id)
         .where(Clue.received_date >= first, Clue.received_date < end)
-        .group_by(ClueCategory.code, _flag(Clue.received_date, period))
+        .group_by(ClueCategory.code, flag)
     )
     rows = _compare_rows(
         session.execute(scope_to_unit(stmt, Clue.org_id, identity, uid)).all(),
@@ -111,15 +122,16 @@ def monthly(session, identity, unit: Org, period: Period, labels: dict, settings
 
     from whirlwind.cases.models import DISPOSAL_MODE_LABELS
 
+    dflag = _flag(ClueDisposal.proposed_on, period)
     stmt = (
-        select(ClueDisposal.mode, _flag(ClueDisposal.proposed_on, period), func.count())
+        select(ClueDisposal.mode, dflag, func.count())
         .join(Clue, Clue.id == ClueDisposal.clue_id)
         .where(
             ClueDisposal.proposed_on >= first,
             ClueDisposal.proposed_on < end,
             ClueDisposal.state != DisposalState.REJECTED,
         )
-        .group_by(ClueDisposal.mode, _flag(ClueDisposal.proposed_on, period))
+        .group_by(ClueDisposal.mode, dflag)
     )
     rows = _compare_rows(
         session.execute(scope_to_unit(stmt, Clue.org_id, identity, uid)).all(),

@@ -4,6 +4,7 @@ views, and the star-rating page (星级争创)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from pyramid.view import view_config
 from sqlalchemy import select
@@ -124,7 +125,7 @@ def report_export(request):
     wb = new_workbook()
     used = set()
     for f in sections:
-        sheet = f.title[:28]
+        sheet = re.sub(r"[\\/*?:\[\]]", "、", f.title)[:28]
         while sheet in used:
             sheet += "_"
         used.add(sheet)
