@@ -41,6 +41,11 @@ class RollbackOnError:
         return [body]
 
 
+# (method, path template, status) of every response checked in this test session; the
+# last test of the directory asserts that every operation answered 2xx at least once.
+CHECKED: set[tuple[str, str, str]] = set()
+
+
 class OpenApiChecker:
     """Validates a response against the document: the status must be documented for the
     operation, and the JSON body must match its schema."""
@@ -80,6 +85,7 @@ class OpenApiChecker:
         ]
         assert not errors, f"{method} {url_path} ({status}) violates the document: {errors[:5]}"
         self.seen.add((method, path))
+        CHECKED.add((method, path, status))
 
 
 @pytest.fixture

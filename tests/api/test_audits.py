@@ -127,6 +127,7 @@ def test_update_finding_and_amount_rules(api, audit, dbsession, users):
     res = api.put(url, dict(body, amount_involved="800.00"))
     assert res.json["description"] == "修改后的描述" and res.json["amount_involved"] == "800.00"
     assert dbsession.get(Finding, finding.id).version == res.json["version"]
+    assert api.get(url).json["description"] == "修改后的描述"
 
 
 def test_committee_member_reads_but_cannot_write(api, audit, tokens, tree):

@@ -122,3 +122,29 @@ def test_reject_and_wrong_disposal_ids(api, tree, users, dbsession, tokens):
         status=404,
     )
     assert res.json["error"] == "not_found"
+
+
+def test_talk_inquiry_response_and_conclusion(api, tree, users, dbsession):
+    clue = make_clue(dbsession, users["street"], tree["V1"], received_date=days_ago(30))
+    d = services.propose_disposal(
+        dbsession,
+        users["street"],
+        clue,
+        mode="talk_inquiry",
+        opinion="谈话函询",
+        proposed_on=days_ago(20),
+    )
+    services.approve_disposal(dbsession, users["street"], d, approved_on=days_ago(19))
+    url = f"/api/v1/disposals/{d.id}"
+    res = api.post(
+        f"{url}/response",
+        {"response_on": str(days_ago(10)), "method": "talk", "text": "本人作出说明"},
+    )
+    assert res.json["disposals"][-1]["response_on"] == str(days_ago(10))
+    res = api.post(f"{url}/conclude", {"outcome": "clarified", "outcome_on": str(days_ago(5))})
+    assert res.json["status"] == "closed" and res.json["disposals"][-1]["outcome"] == "clarified"
+    # Concluding twice is refused.
+    res = api.post(
+        f"{url}/conclude", {"outcome": "clarified", "outcome_on": str(days_ago(4))}, status=422
+    )
+    assert res.json["error"] == "invalid_transition"

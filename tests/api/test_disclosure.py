@@ -77,6 +77,7 @@ def test_update_record_with_version(api, tree, monthly, dbsession):
         "content": "补充",
         "version": rec.version,
     }
+    assert api.get(url).json["channel"] == "board"
     res = api.put(url, body)
     assert res.json["channel"] == "website"
     res = api.put(url, dict(body, channel="meeting"), status=409)
@@ -112,6 +113,10 @@ def test_failed_check_becomes_a_ledger_item(api, tree, monthly, tokens):
     res = api.post(f"/api/v1/disclosure/checks/{check['id']}/failure", failure, status=201)
     items = res.json["failure"]["items"]
     assert len(items) == 1 and items[0]["source_type"] == "disclosure"
+    assert (
+        api.get(f"/api/v1/disclosure/checks/{check['id']}").json["failure"]["items"][0]["id"]
+        == items[0]["id"]
+    )
     again = api.post(f"/api/v1/disclosure/checks/{check['id']}/failure", failure, status=409)
     assert again.json["error"] == "conflict"
     # 江岸区 sees neither the check nor the item.

@@ -173,7 +173,13 @@ CASE = COMPONENTS.add(
         closed_on=nullable(DATE),
         source=STRING,
         amount_involved=MONEY,
-        subjects={"type": "array", "items": obj(name=STRING, four_form=STRING)},
+        subjects={
+            "type": "array",
+            "items": obj(
+                name=STRING, four_form=nullable({"type": "integer", "minimum": 1, "maximum": 4})
+            ),
+            "description": "被审查调查人及其“四种形态”（1—4，未认定为 null）",
+        },
         created_at=DATETIME,
         updated_at=DATETIME,
         version=INTEGER,
@@ -289,7 +295,7 @@ def case_json(c: Case, subjects) -> dict:
         "closed_on": iso(c.closed_on),
         "source": c.source or "",
         "amount_involved": money(c.amount_involved),
-        "subjects": [{"name": p.name, "four_form": s.four_form or ""} for s, p in subjects],
+        "subjects": [{"name": p.name, "four_form": s.four_form or None} for s, p in subjects],
         "created_at": iso(c.created_at),
         "updated_at": iso(c.updated_at),
         "version": c.version,
