@@ -1,0 +1,282 @@
+"""The index writer: the only code that writes the Whoosh index.
+
+Layout of ``whirlwind.index_dir``::
+
+    index_dir/
+      current -> gen-20260101T120000-1a2b   (symlink, swapped atomically by reindex)
+      gen-…/                                 (a Whoosh index + APPLIED_SEQ)
+
+The indexer reads outbox rows with a sequence above the one the index has applied, loads
+the affected records through the area builders, upserts or deletes them by key, commits
+Whoosh, and only then records the new sequence in the index directory. A crash between the
+two replays a batch, which is harmless: applying a record is idempotent (the document is
+rebuilt from the database as it is now). Web workers never write (see ``query``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import signal
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from whoosh import index as windex
+from whoosh.writing import LockError
+
+from whirlwind.outbox import SearchOutbox
+from whirlwind.search import documents
+from whirlwind.search.schema import make_schema, to_fields
+
+log = logging.getLogger(__name__)
+
+CURRENT = "current"
+SEQ_FILE = "APPLIED_SEQ"
+BATCH = 500
+
+
+def index_base(settings) -> str:
+    return os.path.abspath(settings["whirlwind.index_dir"])
+
+
+# --- Locations ---------------------------------------------------------------------------
+
+
+def current_dir(base: str) -> str | None:
+    link = os.path.join(base, CURRENT)
+    try:
+        target = os.readlink(link)
+    except OSError:
+        return None
+    path = os.path.join(base, target)
+    return path if windex.exists_in(path) else None
+
+
+def new_generation(base: str) -> str:
+    os.makedirs(base, exist_ok=True)
+    name = "gen-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    path = os.path.join(base, name)
+    os.makedirs(path)
+    windex.create_in(path, make_schema())
+    write_seq(path, 0)
+    return path
+
+
+def swap(base: str, path: str) -> None:
+    """Point ``current`` at ``path`` atomically (rename of a new symlink over the old one),
+    then remove generations older than the one just replaced (kept one round, for readers
+    that still have it open)."""
+    previous = current_dir(base)
+    tmp = os.path.join(base, f".current-{uuid.uuid4().hex}")
+    os.symlink(os.path.basename(path), tmp)
+    os.replace(tmp, os.path.join(base, CURRENT))
+    keep = {os.path.basename(path), os.path.basename(previous) if previous else None}
+    for name in os.listdir(base):
+        if name.startswith("gen-") and name not in keep:
+            shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+
+
+def ensure_index(base: str) -> str:
+    path = current_dir(base)
+    if path is None:
+        path = new_generation(base)
+        swap(base, path)
+    return path
+
+
+def read_seq(path: str) -> int:
+    try:
+        with open(os.path.join(path, SEQ_FILE)) as f:
+            return int(f.read().strip() or 0)
+    except FileNotFoundError:
+        return 0
+
+
+def write_seq(path: str, seq: int) -> None:
+    tmp = os.path.join(path, f".{SEQ_FILE}.{uuid.uuid4().hex}")
+    with open(tmp, "w") as f:
+        f.write(str(seq))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, os.path.join(path, SEQ_FILE))
+
+
+# --- Applying changes --------------------------------------------------------------------
+
+
+def write_documents(writer, session, keys) -> tuple[int, int]:
+    """Upsert or delete the records named by ``keys`` ((type, id) pairs) from the
+    database's current state. Returns (upserted, deleted)."""
+    by_type: dict[str, list[int]] = OrderedDict()
+    for record_type, record_id in keys:
+        by_type.setdefault(record_type, []).append(int(record_id))
+    known = documents.builders()
+    upserted = deleted = 0
+    for record_type, ids in by_type.items():
+        if record_type not in known:
+            continue
+        docs = documents.build(session, record_type, ids)
+        for record_id in dict.fromkeys(ids):
+            doc = docs.get(record_id)
+            if doc is None:
+                writer.delete_by_term("key", f"{record_type}:{record_id}")
+                deleted += 1
+            else:
+                writer.update_document(**to_fields(doc))
+                upserted += 1
+    return upserted, deleted
+
+
+def open_writer(ix, timeout: float = 30.0):
+    """A writer on ``ix``; waits for the lock (another indexer finishing a batch)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return ix.writer(limitmb=128)
+        except LockError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def apply_pending(session_factory, base: str, batch: int = BATCH, max_batches: int | None = None) -> int:
+    """Apply outbox rows above the index's sequence, batch by batch. Returns rows applied."""
+    applied = 0
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        path = ensure_index(base)
+        last = read_seq(path)
+        session = session_factory()
+        try:
+            rows = session.execute(
+                select(SearchOutbox.seq, SearchOutbox.record_type, SearchOutbox.record_id)
+                .where(SearchOutbox.seq > last)
+                .order_by(SearchOutbox.seq)
+                .limit(batch)
+            ).all()
+            if not rows:
+                return applied
+            ix = windex.open_dir(path)
+            writer = open_writer(ix)
+            try:
+                write_documents(writer, session, [(r.record_type, r.record_id) for r in rows])
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+            ix.close()
+        finally:
+            session.rollback()
+            session.close()
+        write_seq(path, rows[-1].seq)
+        applied += len(rows)
+        batches += 1
+    return applied
+
+
+class Stop:
+    """SIGTERM/SIGINT: finish the current batch, then leave."""
+
+    def __init__(self):
+        self.requested = False
+
+    def install(self):
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._handle)
+
+    def _handle(self, signum, frame):
+        self.requested = True
+
+
+def run_forever(session_factory, base: str, *, interval: float = 0.5, batch: int = BATCH, stop=None) -> None:
+    stop = stop or Stop()
+    log.info("search indexer watching the outbox (index %s)", base)
+    while not stop.requested:
+        try:
+            n = apply_pending(session_factory, base, batch=batch, max_batches=1)
+        except Exception:  # keep running: the next round retries the same rows
+            log.exception("indexing batch failed; retrying")
+            n = 0
+            time.sleep(2)
+        if not n:
+            time.sleep(interval)
+
+
+# --- Rebuild and check -------------------------------------------------------------------
+
+
+def rebuild(session_factory, base: str, progress=None, batch: int = BATCH) -> tuple[str, int]:
+    """Build a complete new generation from the database and swap it in. Searches keep
+    using the old generation until the swap; the indexer then continues from the outbox
+    sequence read *before* the build (replaying a few rows is harmless)."""
+    path = new_generation(base)
+    session = session_factory()
+    try:
+        start_seq = session.scalar(select(func.max(SearchOutbox.seq))) or 0
+        ix = windex.open_dir(path)
+        writer = ix.writer(limitmb=256)
+        total = 0
+        try:
+            for record_type in documents.builders():
+                ids = documents.all_ids(session, record_type)
+                for i in range(0, len(ids), batch):
+                    chunk = ids[i : i + batch]
+                    write_documents(writer, session, [(record_type, x) for x in chunk])
+                    total += len(chunk)
+                    if progress:
+                        progress(record_type, total)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(optimize=True)
+        ix.close()
+    finally:
+        session.rollback()
+        session.close()
+    write_seq(path, start_seq)
+    swap(base, path)
+    return path, total
+
+
+@dataclass
+class CheckResult:
+    ok: bool
+    lines: list[str]
+
+
+def check(session, base: str) -> CheckResult:
+    """Compare the index with the database, per record type (missing and extra keys)."""
+    path = current_dir(base)
+    if path is None:
+        return CheckResult(False, ["索引不存在，请先运行 whirlwind reindex。"])
+    ix = windex.open_dir(path)
+    indexed: dict[str, set[int]] = {}
+    with ix.searcher() as s:
+        for fields in s.all_stored_fields():
+            indexed.setdefault(fields["type"], set()).add(int(fields["rid"]))
+    ix.close()
+    lines = []
+    ok = True
+    pending = session.scalar(select(func.count()).where(SearchOutbox.seq > read_seq(path)))
+    for record_type in documents.builders():
+        in_db = set(documents.all_ids(session, record_type))
+        in_ix = indexed.pop(record_type, set())
+        missing, extra = in_db - in_ix, in_ix - in_db
+        status = "一致" if not missing and not extra else "不一致"
+        ok = ok and not missing and not extra
+        line = f"{record_type}: 数据库 {len(in_db)} 条，索引 {len(in_ix)} 条，{status}"
+        if missing:
+            line += f"；索引缺少 {sorted(missing)[:10]}"
+        if extra:
+            line += f"；索引多出 {sorted(extra)[:10]}"
+        lines.append(line)
+    for record_type, ids in indexed.items():
+        ok = False
+        lines.append(f"{record_type}: 索引中有 {len(ids)} 条未知类型的记录")
+    lines.append(f"待处理的发件箱记录：{pending} 条（已应用到第 {read_seq(path)} 号）")
+    return CheckResult(ok, lines)
