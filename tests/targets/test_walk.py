@@ -321,8 +321,14 @@ def test_walk_from_ranking_to_cleared_through_every_level(
 def test_rights_on_targets(dbsession, tree, users, campaign):
     from whirlwind.errors import Forbidden, NotFound
 
+    # A leader reads only; inspectors and organization officers may add targets.
     with pytest.raises(Forbidden):
-        ts.add_target(dbsession, ident(users["district"]), campaign, tree["V1"], categories=["W01"])
+        ts.add_target(
+            dbsession, ident(users["district_leader"]), campaign, tree["V1"], categories=["W01"]
+        )
+    # A committee member has no right on targets at all.
+    with pytest.raises(Forbidden):
+        ts.add_target(dbsession, ident(users["committee"]), campaign, tree["V1"], categories=["W01"])
     with pytest.raises(NotFound):
         ts.add_target(
             dbsession, ident(users["district_b"]), campaign, tree["V1"], categories=["W01"]
