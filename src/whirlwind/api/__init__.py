@@ -16,6 +16,7 @@ MODULES = (
     "whirlwind.api.disclosure",
     "whirlwind.api.cases",
     "whirlwind.api.targets",
+    "whirlwind.api.reports",
 )
 
 
