@@ -310,6 +310,12 @@ class Tally:
         """公开率 (on time or late)."""
         return (self.on_time + self.late) / self.decided if self.decided else None
 
+    def add(self, other: Tally) -> None:
+        self.on_time += other.on_time
+        self.late += other.late
+        self.missing += other.missing
+        self.pending += other.pending
+
     @classmethod
     def of(cls, row) -> Tally:
         return cls(
@@ -350,15 +356,24 @@ def unit_rates(
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     ob = obligations(session, identity, unit.id, first, last, today)
     months = months_of_year(year)
+    # One grouped query gives the months and (for a district) the streets: a few hundred
+    # (street, month) rows, added up below.
     by_month = {m: Tally() for m in months}
+    per_street: dict[int, Tally] = {}
+    street_names: dict[int, str] = {}
+    street = Org.__table__.alias("street")
+    for row in session.execute(
+        select(ob.c.street_id, street.c.name, ob.c.due_month, *_sums(ob))
+        .outerjoin(street, street.c.id == ob.c.street_id)
+        .group_by(ob.c.street_id, street.c.name, ob.c.due_month)
+    ):
+        tally = Tally.of(row)
+        by_month[row.due_month].add(tally)
+        per_street.setdefault(row.street_id, Tally()).add(tally)
+        street_names[row.street_id] = row.name or ""
     total = Tally()
-    for row in session.execute(select(ob.c.due_month, *_sums(ob)).group_by(ob.c.due_month)):
-        by_month[row.due_month] = Tally.of(row)
     for t in by_month.values():
-        total.on_time += t.on_time
-        total.late += t.late
-        total.missing += t.missing
-        total.pending += t.pending
+        total.add(t)
     # Units, worst first (units with nothing due yet last), one page at a time.
     rate = _rate_expr(ob)
     worst = (
@@ -404,16 +419,10 @@ def unit_rates(
     units = [(oid, *names.get(oid, ("", "")), tally, monthly[oid]) for oid, tally in page]
     streets = []
     if unit.level == "district":
-        street = Org.__table__.alias("street")
-        rows = session.execute(
-            select(ob.c.street_id, street.c.name, *_sums(ob))
-            .join(street, street.c.id == ob.c.street_id)
-            .group_by(ob.c.street_id, street.c.name)
-            .order_by(
-                case((_rate_expr(ob).is_(None), 1), else_=0), _rate_expr(ob).asc(), street.c.name
-            )
+        streets = sorted(
+            ((sid, street_names[sid], t) for sid, t in per_street.items()),
+            key=lambda s: (s[2].rate is None, s[2].rate or 0, s[1]),
         )
-        streets = [(r.street_id, r.name, Tally.of(r)) for r in rows]
     return UnitRates(year, months, total, by_month, units, unit_count, streets)
 
 
@@ -450,27 +459,17 @@ def city_rates(
         tally = Tally.of(row)
         per.setdefault(row.district_id, {})[row.due_month] = tally
         names[row.district_id] = row.name
-        m = by_month[row.due_month]
-        m.on_time += tally.on_time
-        m.late += tally.late
-        m.missing += tally.missing
-        m.pending += tally.pending
+        by_month[row.due_month].add(tally)
     districts = []
     for did, months_map in per.items():
         year_tally = Tally()
         for t in months_map.values():
-            year_tally.on_time += t.on_time
-            year_tally.late += t.late
-            year_tally.missing += t.missing
-            year_tally.pending += t.pending
+            year_tally.add(t)
         districts.append((did, names[did], year_tally, months_map))
     districts.sort(
         key=lambda d: (d[2].rate is None, d[2].rate if d[2].rate is not None else 0, d[1])
     )
     total = Tally()
     for t in by_month.values():
-        total.on_time += t.on_time
-        total.late += t.late
-        total.missing += t.missing
-        total.pending += t.pending
+        total.add(t)
     return CityRates(year, months, total, by_month, districts)
