@@ -180,3 +180,12 @@ def verdict(value: float, goal: float, higher_is_better: bool = False) -> str:
         return "–"
     ok = value >= goal if higher_is_better else value <= goal
     return "met" if ok else "MISSED"
+
+
+def machine_note() -> str:
+    """CPU count and load average: other work on the machine moves every number here."""
+    try:
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        load = "?"
+    return f"{os.cpu_count()} CPUs, load average {load} (1, 5, 15 min)"
