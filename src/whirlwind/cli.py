@@ -34,6 +34,12 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
         None,
         "add the default three-affairs disclosure catalogue (公开目录) items that are missing",
     ),
+    "index": ("whirlwind.search.commands:index_command", "whirlwind.search.commands:index_args",
+              "run the search indexer (the only index writer); --once, --check"),
+    "reindex": ("whirlwind.search.commands:reindex_command", None,
+                "rebuild the search index into a new directory and swap it in"),
+    "import": ("whirlwind.search.commands:import_command", "whirlwind.search.commands:import_args",
+               "import historical clues and cases from .xlsx or .csv"),
     "verify-log": (
         "whirlwind.commands:verify_log",
         None,

@@ -8,8 +8,8 @@ substring of up to ``MAX_GRAM`` characters is one term, and positions stay conse
 
 Querying: a term becomes *slots* (relative position, kind, text). A run of 2 to
 ``MAX_GRAM`` characters is one exact term (no positions needed: one posting list); a
-longer run is covered by grams of ``MAX_GRAM`` characters at fixed offsets whose positions
-must line up; a single character is a *prefix* slot (any bigram starting with it, or the
+longer run is covered by overlapping grams of ``MAX_GRAM`` characters whose positions must
+line up; a single character is a *prefix* slot (any bigram starting with it, or the
 run-final unigram). A document matches exactly when it contains the term as written:
 扶贫资金 does not match 扶贫 … 资金 apart, 张伟 matches inside 张伟华, 12388 inside 512388.
 """
@@ -93,7 +93,9 @@ def query_slots(term: str, max_gram: int = MAX_GRAM) -> list[tuple[int, str, str
         elif n <= max_gram:
             slots.append((pos, TERM, run))
         else:
-            offsets = list(range(0, n - max_gram + 1, max_gram))
+            # Consecutive grams overlap by one character, so they lie in one run: grams
+            # side by side could match across a punctuation mark (扶贫，资金).
+            offsets = list(range(0, n - max_gram + 1, max_gram - 1))
             if offsets[-1] != n - max_gram:
                 offsets.append(n - max_gram)
             slots.extend((pos + o, TERM, run[o : o + max_gram]) for o in offsets)

@@ -144,37 +144,48 @@ def open_writer(ix, timeout: float = 30.0):
             time.sleep(0.2)
 
 
+def apply_once(session, base: str, batch: int = BATCH) -> int:
+    """Apply up to ``batch`` outbox rows above the index's sequence using ``session``;
+    commit Whoosh, then record the sequence. Returns the number of rows applied."""
+    path = ensure_index(base)
+    last = read_seq(path)
+    rows = session.execute(
+        select(SearchOutbox.seq, SearchOutbox.record_type, SearchOutbox.record_id)
+        .where(SearchOutbox.seq > last)
+        .order_by(SearchOutbox.seq)
+        .limit(batch)
+    ).all()
+    if not rows:
+        return 0
+    ix = windex.open_dir(path)
+    writer = open_writer(ix)
+    try:
+        write_documents(writer, session, [(r.record_type, r.record_id) for r in rows])
+    except BaseException:
+        writer.cancel()
+        ix.close()
+        raise
+    writer.commit()
+    ix.close()
+    write_seq(path, rows[-1].seq)
+    return len(rows)
+
+
 def apply_pending(session_factory, base: str, batch: int = BATCH, max_batches: int | None = None) -> int:
-    """Apply outbox rows above the index's sequence, batch by batch. Returns rows applied."""
+    """Apply outbox rows above the index's sequence, batch by batch (a fresh read-only
+    session per batch). Returns rows applied."""
     applied = 0
     batches = 0
     while max_batches is None or batches < max_batches:
-        path = ensure_index(base)
-        last = read_seq(path)
         session = session_factory()
         try:
-            rows = session.execute(
-                select(SearchOutbox.seq, SearchOutbox.record_type, SearchOutbox.record_id)
-                .where(SearchOutbox.seq > last)
-                .order_by(SearchOutbox.seq)
-                .limit(batch)
-            ).all()
-            if not rows:
-                return applied
-            ix = windex.open_dir(path)
-            writer = open_writer(ix)
-            try:
-                write_documents(writer, session, [(r.record_type, r.record_id) for r in rows])
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
-            ix.close()
+            n = apply_once(session, base, batch)
         finally:
             session.rollback()
             session.close()
-        write_seq(path, rows[-1].seq)
-        applied += len(rows)
+        if not n:
+            break
+        applied += n
         batches += 1
     return applied
 
