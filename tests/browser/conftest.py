@@ -1,8 +1,9 @@
 """Browser journeys: the real application served on 127.0.0.1, driven by Debian's Chromium.
 
-One database per test session (a SQLite file, or a scratch PostgreSQL database named after
+One database for all journeys (a SQLite file, or a scratch PostgreSQL database named after
 ``WHIRLWIND_TEST_DB_URL`` + ``_browser``), with the demo data committed, served by waitress
-in a background thread. Each journey gets a :class:`Journey` that opens browser contexts
+in a background thread. Server and browser are package-scoped: they stop after the last
+journey, before the rest of the suite goes on. Each journey gets a :class:`Journey` that opens browser contexts
 (one per person), watches every page for console errors and requests leaving 127.0.0.1,
 checks the Content-Security-Policy and saves screenshots into
 ``test-artifacts/screenshots/<journey>/`` at 1366×768 and at a phone width of 390 px.
@@ -120,6 +121,10 @@ class LiveServer:
             time.sleep(0.1)
         raise RuntimeError(f"the test server on {self.url} did not answer /healthz")
 
+    def index(self) -> None:
+        """Bring the search index up to date (what the indexer process does after a change)."""
+        run_indexer(self.app)
+
     def org_id(self, code: str) -> int:
         """The id of a demo unit by its code (for addressing pages the UI does not link)."""
         from sqlalchemy import select
@@ -146,9 +151,9 @@ class LiveServer:
         self.server.task_dispatcher.shutdown()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(tmp_path_factory):
-    """The real WSGI app with the demo data, served on 127.0.0.1 for the whole session."""
+    """The real WSGI app with the demo data, served on 127.0.0.1 for all journeys."""
     from whirlwind import demo, main
 
     url, cleanup = _database_url(tmp_path_factory)
@@ -196,9 +201,9 @@ def live_server(tmp_path_factory):
 # --------------------------------------------------------------------------- the browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium():
-    """One headless Chromium for the session; each journey opens fresh contexts in it.
+    """One headless Chromium for all journeys; each journey opens fresh contexts in it.
 
     ``launch`` starts Chromium with a new temporary profile (user-data-dir) every time.
     """
