@@ -41,12 +41,29 @@ from whirlwind.persons.models import Person  # noqa: E402
 from whirlwind.targets.models import Campaign, OrgAssessment, RectificationTarget  # noqa: E402
 
 D = decimal.Decimal
-CATEGORIES = ["embezzlement", "false_claims", "misappropriation", "favouritism", "extortion",
-              "illegal_fees", "inaction", "collective_assets"]
+CATEGORIES = [
+    "embezzlement",
+    "false_claims",
+    "misappropriation",
+    "favouritism",
+    "extortion",
+    "illegal_fees",
+    "inaction",
+    "collective_assets",
+]
 SOURCES = ["petition", "assigned", "audit", "supervision", "committee", "four_assets"]
 SANCTIONS = ["", "", "warning", "serious_warning", "removal", "probation", "expulsion"]
-STATUSES = ["pending", "in_progress", "returned", "submitted", "street_approved",
-            "district_approved", "cleared", "cleared", "cleared"]
+STATUSES = [
+    "pending",
+    "in_progress",
+    "returned",
+    "submitted",
+    "street_approved",
+    "district_approved",
+    "cleared",
+    "cleared",
+    "cleared",
+]
 
 
 def chunks(rows, size=5000):
@@ -81,16 +98,31 @@ def fill(engine, today: dt.date, clues: int, cases: int, items: int, findings: i
         return start + dt.timedelta(days=rng.randint(0, span))
 
     with engine.begin() as conn:
-        bulk(conn, Clue, [
-            {"id": i, "org_id": rng.choice(units), "number": f"XS{i:07d}", "title": f"线索{i}",
-             "received_date": day(), "source": rng.choice(SOURCES), "status": "registered",
-             "amount_involved": D(rng.randint(0, 500000)) / 100, "version": 1,
-             "created_at": now, "updated_at": now}
-            for i in range(1, clues + 1)
-        ])
-        bulk(conn, ClueCategory, [
-            {"clue_id": i, "code": rng.choice(CATEGORIES)} for i in range(1, clues + 1)
-        ])
+        bulk(
+            conn,
+            Clue,
+            [
+                {
+                    "id": i,
+                    "org_id": rng.choice(units),
+                    "number": f"XS{i:07d}",
+                    "title": f"线索{i}",
+                    "received_date": day(),
+                    "source": rng.choice(SOURCES),
+                    "status": "registered",
+                    "amount_involved": D(rng.randint(0, 500000)) / 100,
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in range(1, clues + 1)
+            ],
+        )
+        bulk(
+            conn,
+            ClueCategory,
+            [{"clue_id": i, "code": rng.choice(CATEGORIES)} for i in range(1, clues + 1)],
+        )
         case_rows, links, persons, subjects = [], [], [], []
         for i in range(1, cases + 1):
             opened = day()
@@ -98,20 +130,34 @@ def fill(engine, today: dt.date, clues: int, cases: int, items: int, findings: i
             closed = review + dt.timedelta(days=rng.randint(20, 120))
             done = closed < today and rng.random() < 0.7
             org = rng.choice(units)
-            case_rows.append({
-                "id": i, "org_id": org, "number": f"AJ{i:07d}", "title": f"案件{i}",
-                "opened_on": opened, "review_on": review if review < today else None,
-                "closed_on": closed if done else None, "stage": "closed" if done else "review",
-                "amount_involved": D(rng.randint(0, 900000)) / 100, "version": 1,
-                "created_at": now, "updated_at": now,
-            })
+            case_rows.append(
+                {
+                    "id": i,
+                    "org_id": org,
+                    "number": f"AJ{i:07d}",
+                    "title": f"案件{i}",
+                    "opened_on": opened,
+                    "review_on": review if review < today else None,
+                    "closed_on": closed if done else None,
+                    "stage": "closed" if done else "review",
+                    "amount_involved": D(rng.randint(0, 900000)) / 100,
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
             links.append({"case_id": i, "clue_id": i})
             persons.append({"id": i, "name": f"人员{i}", "org_id": org})
-            subjects.append({
-                "case_id": i, "person_id": i, "party_sanction": rng.choice(SANCTIONS),
-                "amount_involved": D(rng.randint(0, 900000)) / 100,
-                "recovered": D(rng.randint(0, 300000)) / 100, "version": 1,
-            })
+            subjects.append(
+                {
+                    "case_id": i,
+                    "person_id": i,
+                    "party_sanction": rng.choice(SANCTIONS),
+                    "amount_involved": D(rng.randint(0, 900000)) / 100,
+                    "recovered": D(rng.randint(0, 300000)) / 100,
+                    "version": 1,
+                }
+            )
         bulk(conn, Case, case_rows)
         bulk(conn, CaseClue, links)
         bulk(conn, Person, persons)
@@ -122,37 +168,92 @@ def fill(engine, today: dt.date, clues: int, cases: int, items: int, findings: i
             status = rng.choice(STATUSES)
             cleared = created + dt.timedelta(days=rng.randint(5, 120))
             ts = dt.datetime.combine(created, dt.time(3), dt.UTC)
-            item_rows.append({
-                "id": i, "org_id": rng.choice(units), "source_type": "finding", "source_id": i,
-                "problem": f"问题{i}", "measure": "", "responsible_person": "",
-                "deadline": created + dt.timedelta(days=rng.randint(15, 90)), "status": status,
-                "cleared_at": dt.datetime.combine(min(cleared, today), dt.time(3), dt.UTC)
-                if status == "cleared" else None,
-                "reopened_count": 0, "last_return_reason": "", "version": 1,
-                "created_at": ts, "updated_at": ts,
-            })
+            item_rows.append(
+                {
+                    "id": i,
+                    "org_id": rng.choice(units),
+                    "source_type": "finding",
+                    "source_id": i,
+                    "problem": f"问题{i}",
+                    "measure": "",
+                    "responsible_person": "",
+                    "deadline": created + dt.timedelta(days=rng.randint(15, 90)),
+                    "status": status,
+                    "cleared_at": dt.datetime.combine(min(cleared, today), dt.time(3), dt.UTC)
+                    if status == "cleared"
+                    else None,
+                    "reopened_count": 0,
+                    "last_return_reason": "",
+                    "version": 1,
+                    "created_at": ts,
+                    "updated_at": ts,
+                }
+            )
         bulk(conn, RectificationItem, item_rows)
-        bulk(conn, Finding, [
-            {"org_id": rng.choice(units), "seq": 1, "asset_type": "funds", "irregularity": "x",
-             "description": "问题", "amount_involved": D(rng.randint(0, 500000)) / 100,
-             "amount_recovered": D(rng.randint(0, 200000)) / 100, "version": 1,
-             "created_at": now, "updated_at": now}
-            for _ in range(findings)
-        ])
-        conn.execute(insert(Campaign), [{
-            "id": 1, "org_id": city, "year": today.year, "title": f"{today.year}年整顿",
-            "assessment_year": today.year - 1, "version": 1, "created_at": now, "updated_at": now,
-        }])
-        bulk(conn, RectificationTarget, [
-            {"campaign_id": 1, "org_id": u, "status": rng.choice(["rectifying", "cleared"]),
-             "version": 1, "created_at": now, "updated_at": now}
-            for u in rng.sample(units, 300)
-        ])
-        bulk(conn, OrgAssessment, [
-            {"org_id": u, "year": y, "score": D(rng.randint(55, 99)),
-             "star_level": rng.randint(1, 5), "updated_at": now}
-            for u in units for y in range(today.year - 5, today.year)
-        ])
+        bulk(
+            conn,
+            Finding,
+            [
+                {
+                    "org_id": rng.choice(units),
+                    "seq": 1,
+                    "asset_type": "funds",
+                    "irregularity": "x",
+                    "description": "问题",
+                    "amount_involved": D(rng.randint(0, 500000)) / 100,
+                    "amount_recovered": D(rng.randint(0, 200000)) / 100,
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for _ in range(findings)
+            ],
+        )
+        conn.execute(
+            insert(Campaign),
+            [
+                {
+                    "id": 1,
+                    "org_id": city,
+                    "year": today.year,
+                    "title": f"{today.year}年整顿",
+                    "assessment_year": today.year - 1,
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            ],
+        )
+        bulk(
+            conn,
+            RectificationTarget,
+            [
+                {
+                    "campaign_id": 1,
+                    "org_id": u,
+                    "status": rng.choice(["rectifying", "cleared"]),
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for u in rng.sample(units, 300)
+            ],
+        )
+        bulk(
+            conn,
+            OrgAssessment,
+            [
+                {
+                    "org_id": u,
+                    "year": y,
+                    "score": D(rng.randint(55, 99)),
+                    "star_level": rng.randint(1, 5),
+                    "updated_at": now,
+                }
+                for u in units
+                for y in range(today.year - 5, today.year)
+            ],
+        )
 
 
 def timed(app, url, runs):
@@ -178,13 +279,16 @@ def main() -> None:
     url = args.db_url or f"sqlite:///{tmp}/bench.sqlite"
     from whirlwind import main as make_app
 
-    app = make_app({}, **{
-        "sqlalchemy.url": url,
-        "whirlwind.secret": "bench",
-        "whirlwind.cookie_secure": "false",
-        "whirlwind.index_dir": os.path.join(tmp, "index"),
-        "whirlwind.attachments_dir": os.path.join(tmp, "att"),
-    })
+    app = make_app(
+        {},
+        **{
+            "sqlalchemy.url": url,
+            "whirlwind.secret": "bench",
+            "whirlwind.cookie_secure": "false",
+            "whirlwind.index_dir": os.path.join(tmp, "index"),
+            "whirlwind.attachments_dir": os.path.join(tmp, "att"),
+        },
+    )
     engine = app.registry["dbengine"]
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
@@ -195,11 +299,19 @@ def main() -> None:
         from whirlwind.accounts.services import create_user
 
         city = session.scalar(select(Org).where(Org.level == "city"))
-        create_user(session, username="bench_leader", display_name="领导", org=city,
-                    role_codes=["leader"], password="bench-password-1")
+        create_user(
+            session,
+            username="bench_leader",
+            display_name="领导",
+            org=city,
+            role_codes=["leader"],
+            password="bench-password-1",
+        )
         session.commit()
-        counts = {m.__name__: session.scalar(select(func.count()).select_from(m))
-                  for m in (Org, Clue, Case, RectificationItem, Finding)}
+        counts = {
+            m.__name__: session.scalar(select(func.count()).select_from(m))
+            for m in (Org, Clue, Case, RectificationItem, Finding)
+        }
     print(f"filled in {time.time() - t0:.0f}s: {counts}")
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
