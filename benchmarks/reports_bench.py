@@ -29,16 +29,16 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import whirlwind.models  # noqa: E402,F401  (every table)
-from benchmarks.disclosure_bench import build_orgs, build_records  # noqa: E402
-from whirlwind.audits.models import Finding  # noqa: E402
-from whirlwind.cases.models import Case, CaseClue, CaseSubject, Clue, ClueCategory  # noqa: E402
-from whirlwind.db import Base, utcnow  # noqa: E402
-from whirlwind.disclosure.catalog import seed_catalog  # noqa: E402
-from whirlwind.ledger.models import RectificationItem  # noqa: E402
-from whirlwind.orgs.models import Org  # noqa: E402
-from whirlwind.persons.models import Person  # noqa: E402
-from whirlwind.targets.models import Campaign, OrgAssessment, RectificationTarget  # noqa: E402
+import whirlwind.models  # noqa: F401  (every table)
+from benchmarks.disclosure_bench import build_orgs, build_records
+from whirlwind.audits.models import Finding
+from whirlwind.cases.models import Case, CaseClue, CaseSubject, Clue, ClueCategory
+from whirlwind.db import Base, utcnow
+from whirlwind.disclosure.catalog import seed_catalog
+from whirlwind.ledger.models import RectificationItem
+from whirlwind.orgs.models import Org
+from whirlwind.persons.models import Person
+from whirlwind.targets.models import Campaign, OrgAssessment, RectificationTarget
 
 D = decimal.Decimal
 CATEGORIES = [
@@ -265,7 +265,7 @@ def timed(app, url, runs):
         times.append((time.perf_counter() - t0) * 1000)
         assert res.status_int == 200, (url, res.status_int)
     times.sort()
-    return statistics.median(times), times[max(0, int(round(0.95 * len(times))) - 1)]
+    return statistics.median(times), times[max(0, round(0.95 * len(times)) - 1)]
 
 
 def main() -> None:
@@ -305,7 +305,7 @@ def main() -> None:
             display_name="领导",
             org=city,
             role_codes=["leader"],
-            password="bench-password-1",
+            password="bench-password-1",  # noqa: S106  a throwaway benchmark user
         )
         session.commit()
         counts = {
