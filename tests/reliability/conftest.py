@@ -106,3 +106,56 @@ def race(n: int, fn: Callable[[int, threading.Barrier], object], *, timeout=60) 
         t.join(timeout)
         assert not t.is_alive(), "a racing transaction never finished (deadlock?)"
     return out
+
+
+def _scratch_url(db_url: str, name: str, directory) -> str:
+    if db_url.startswith("postgresql"):
+        from whirlwind.testing import pgdb
+
+        url = f"{db_url}_{name}"
+        pgdb.create(url)
+        return url
+    return f"sqlite:///{directory}/{name}.sqlite"
+
+
+@pytest.fixture(scope="session")
+def demo_site(db_url, app_settings, tmp_path_factory):
+    """A committed database with the demo data (``whirlwind demo``) and the settings of an
+    app serving it: real transactions per request, attachments in their own directory."""
+    from types import SimpleNamespace
+
+    from whirlwind import demo
+
+    directory = tmp_path_factory.mktemp("demo")
+    url = _scratch_url(db_url, "demo", directory)
+    settings = dict(
+        app_settings,
+        **{
+            "sqlalchemy.url": url,
+            "whirlwind.attachments_dir": str(directory / "attachments"),
+            "whirlwind.index_dir": str(directory / "index"),
+        },
+    )
+    engine = _engine(url)
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.info["actor"] = (None, "demo")
+        s.info["request"] = SimpleNamespace(registry=SimpleNamespace(settings=settings))
+        demo.load(s)
+        s.commit()
+    yield SimpleNamespace(url=url, settings=settings, engine=engine, password=demo.DEMO_PASSWORD)
+    engine.dispose()
+    if url.startswith("postgresql"):
+        from whirlwind.testing import pgdb
+
+        pgdb.drop(url)
+
+
+@pytest.fixture(scope="session")
+def demo_app(demo_site):
+    """The WSGI app on the demo database (each request commits or aborts on its own)."""
+    from whirlwind import main
+
+    wsgi = main({}, **demo_site.settings)
+    yield wsgi
+    wsgi.registry["dbengine"].dispose()
