@@ -355,3 +355,17 @@ def test_evidence_photo_upload(as_user, tree, cat, dbsession):
     link = page.html.find("a", string="board.png")["href"]
     assert app.get(link).content_type == "image/png"
     as_user("committee_b").get(link, status=404)
+
+
+def test_record_edit_and_stale_version(as_user, tree, cat, dbsession):
+    rec = record(dbsession, tree["V1"], cat["M"], f"{LAST_YEAR}-01", D(LAST_YEAR, 2, 3))
+    app = as_user("street")
+    form = app.get(f"/disclosure/records/{rec.id}/edit").forms["record"]
+    set_date(form, "published_on", f"{LAST_YEAR}-02-15")  # after the 10 Feb deadline
+    page = form.submit("submit", status=302).follow()
+    assert "逾期公开" in page.html.find(id="status").text and "修改公开记录" in page.text
+    form = app.get(f"/disclosure/records/{rec.id}/edit").forms["record"]
+    form["version"] = "1"
+    form["content"] = "覆盖"
+    assert "已被他人修改" in form.submit("submit", status=409).text
+    assert rec.content == ""
