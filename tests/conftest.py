@@ -17,6 +17,12 @@ from whirlwind import main
 from whirlwind.accounts import passwords
 from whirlwind.db import Base, get_tm_session
 
+# Under pytest-xdist every worker gets a database of its own: the PostgreSQL URL is suffixed
+# with the worker id (gw0, gw1 …) before anything reads it, so fixtures that derive scratch
+# database names from it (browser, migrations, backups) stay apart too.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if XDIST_WORKER and os.environ.get("WHIRLWIND_TEST_DB_URL"):
+    os.environ["WHIRLWIND_TEST_DB_URL"] = f"{os.environ['WHIRLWIND_TEST_DB_URL']}_{XDIST_WORKER}"
 TEST_DB_URL = os.environ.get("WHIRLWIND_TEST_DB_URL")
 
 # Argon2 at production cost makes a suite of hundreds of logins slow; the algorithm and code
@@ -28,8 +34,16 @@ passwords._DUMMY = passwords._hasher.hash("whirlwind-dummy-password")
 @pytest.fixture(scope="session")
 def db_url(tmp_path_factory):
     if TEST_DB_URL:
-        return TEST_DB_URL
-    return f"sqlite:///{tmp_path_factory.mktemp('db')}/whirlwind-test.sqlite"
+        if XDIST_WORKER:
+            from whirlwind.testing import pgdb
+
+            pgdb.create(TEST_DB_URL)
+            yield TEST_DB_URL
+            pgdb.drop(TEST_DB_URL)
+        else:
+            yield TEST_DB_URL
+        return
+    yield f"sqlite:///{tmp_path_factory.mktemp('db')}/whirlwind-test.sqlite"
 
 
 @pytest.fixture(scope="session")
