@@ -82,7 +82,7 @@ def test_filters_and_facets_match_the_documents(corpus):
                                 amount_min=decimal.Decimal("1000"), source=["petition", "audit", "other"])
     base_all = set(by_id)
     expected = {
-        i for i in base
+        i for i in base_all
         if "integrity" in by_id[i]["category"] and 2017 <= by_id[i]["year"] <= 2021
         and by_id[i]["amount"] is not None and by_id[i]["amount"] >= 1000 and by_id[i]["source"] in ("petition", "audit", "other")
     }

@@ -349,7 +349,7 @@ class ReaderPool:
     reindex swaps the ``current`` generation. Searches run one at a time per process (the
     Whoosh file objects are shared), which costs nothing under the GIL."""
 
-    def __init__(self, base: str, check_interval: float = 0.1):
+    def __init__(self, base: str, check_interval: float = 0.0):
         self.base = base
         self.check_interval = check_interval
         self.lock = threading.Lock()
@@ -382,6 +382,13 @@ class ReaderPool:
             return self.view
         fresh = self.searcher.refresh()
         if fresh is not self.searcher:
+            # Whoosh reuses an open segment reader by segment id even when the segment's
+            # deletions changed (every update deletes the old version): reopen then.
+            toc = {seg.segment_id(): seg.deleted_count() for seg in self.ix._segments()}
+            if any(r.segment().deleted_count() != toc.get(r.segment().segment_id())
+                   for r, _ in fresh.reader().leaf_readers() if hasattr(r, "segment")):
+                fresh.close()
+                fresh = self.ix.searcher()
             self.searcher = fresh
             self.view = View(fresh, self._segments)
             live_keys = {r.segment().segment_id() for r, _ in fresh.reader().leaf_readers() if hasattr(r, "segment")}

@@ -54,7 +54,7 @@ def to_fields(doc: dict) -> dict:
         date = date.date()
     amount = doc.get("amount")
     year = doc.get("year") or (date.year if date else None)
-    categories = [c for c in (doc.get("category") or []) if c]
+    categories = [str(c) for c in (doc.get("category") or []) if c]
     return {
         "key": f"{doc['type']}:{doc['id']}",
         "type": doc["type"],
@@ -67,8 +67,8 @@ def to_fields(doc: dict) -> dict:
         "district_id": _id(doc.get("district_id")),
         "street_id": _id(doc.get("street_id")),
         "category": " ".join(categories),
-        "source": doc.get("source") or "",
-        "stage": doc.get("stage") or "",
+        "source": str(doc.get("source") or ""),
+        "stage": str(doc.get("stage") or ""),
         "year": int(year) if year else None,
         "day": date.toordinal() if date else None,
         "amount": str(decimal.Decimal(amount)) if amount not in (None, "") else None,

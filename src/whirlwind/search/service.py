@@ -184,7 +184,7 @@ def facet_labels(session, facets) -> dict[str, dict[str, str]]:
 
     out: dict[str, dict[str, str]] = {"type": dict(documents.TYPE_LABELS)}
     ids = {int(v) for f in ("district_id", "street_id", "org_id") for v, _ in facets.get(f, []) if str(v).isdigit()}
-    names = dict(session.execute(select(Org.id, Org.name).where(Org.id.in_(ids)))) if ids else {}
+    names = dict(session.execute(select(Org.id, Org.name).where(Org.id.in_(ids))).all()) if ids else {}
     for f in ("district_id", "street_id", "org_id"):
         out[f] = {v: names.get(int(v), v) for v, _ in facets.get(f, []) if str(v).isdigit()}
     out["category"] = labels(session, "problem_category")
