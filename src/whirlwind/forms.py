@@ -152,6 +152,17 @@ def choice(title: str, choices, *, missing=colander.required, multiple=False, **
     )
 
 
+def version_node(name: str = "version"):
+    """The hidden version a form was read at (optimistic locking: a stale save is a 409)."""
+    return colander.SchemaNode(
+        colander.Integer(),
+        name=name,
+        widget=deform.widget.HiddenWidget(),
+        missing_msg="缺少版本号，请刷新页面后重试",
+        validator=colander.Range(min=1, min_err="版本号无效"),
+    )
+
+
 def date_order(first: str, second: str, message: str):
     """A schema validator: ``second`` may not be before ``first``."""
 

@@ -8,6 +8,7 @@ def includeme(config):
     config.add_route("cases.clues_export", "/cases/clues.xlsx")
     config.add_route("cases.clue_new", "/cases/clues/new")
     config.add_route("cases.clue", r"/cases/clues/{id:\d+}")
+    config.add_route("cases.clue_edit", r"/cases/clues/{id:\d+}/edit")
     config.add_route("cases.clue_propose", r"/cases/clues/{id:\d+}/propose")
     config.add_route("cases.clue_duplicate", r"/cases/clues/{id:\d+}/duplicate")
     config.add_route("cases.clue_upload", r"/cases/clues/{id:\d+}/attachments")

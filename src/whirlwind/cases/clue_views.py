@@ -48,7 +48,7 @@ from whirlwind.cases.schemas import (
 )
 from whirlwind.errors import NotFound
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
-from whirlwind.forms import handle_form, make_form
+from whirlwind.forms import handle_form, make_form, version_node
 from whirlwind.orgs.models import Org
 from whirlwind.paginate import page_params, paginate
 from whirlwind.scoping import get_visible, in_jurisdiction, scope
@@ -178,6 +178,67 @@ def clue_new(request):
     )
     if isinstance(result, dict):
         result.update(title="登记问题线索", back=request.route_path("cases.index"))
+    return result
+
+
+@view_config(
+    route_name="cases.clue_edit",
+    renderer="whirlwind:cases/templates/form.jinja2",
+    permission=Permission.CASES_EDIT,
+)
+def clue_edit(request):
+    """Correct the intake fields of a clue (not its number, unit, persons or status).
+
+    The form carries the version it was read at: a save on top of someone else's change is
+    refused (409) and changes nothing."""
+    clue = _load_clue(request)
+    with_reporter = request.identity.can(Permission.CASES_REPORTER)
+    schema = clue_form_schema(
+        dict(refs(request), problem_category=category_choices(request)),
+        with_reporter=with_reporter,
+        org_choices=unit_choices(request),
+        with_persons=False,
+    )
+    for name in ("number", "org_id"):
+        del schema[name]
+    schema.add(version_node())
+    form = make_form(request, schema, buttons=("保存修改",), formid="clue-edit")
+
+    def on_success(data):
+        version = data.pop("version")
+        services.update_clue(
+            request.dbsession,
+            actor(request),
+            clue,
+            version=version,
+            categories=sorted(data.pop("categories")),
+            **data,
+        )
+        request.session.flash(f"线索 {clue.number} 已修改。", "success")
+        return HTTPFound(request.route_url("cases.clue", id=clue.id))
+
+    fields = [
+        "title",
+        "received_date",
+        "source",
+        "source_detail",
+        "field",
+        "campaign",
+        "summary",
+        "full_text",
+        "amount_involved",
+        "is_important",
+        "handling_way",
+    ]
+    if with_reporter:
+        fields += ["is_anonymous", "reporter_name", "reporter_unit", "reporter_phone"]
+    appstruct = {f: getattr(clue, f) for f in fields}
+    appstruct.update(categories=set(clue.category_codes), version=clue.version)
+    result = handle_form(request, form, on_success, appstruct=appstruct)
+    if isinstance(result, dict):
+        result.update(
+            title=f"修改线索 {clue.number}", back=request.route_path("cases.clue", id=clue.id)
+        )
     return result
 
 

@@ -41,6 +41,7 @@ from whirlwind.cases.models import (
     Outcome,
 )
 from whirlwind.cases.reference import POLITICAL_STATUSES
+from whirlwind.db import utcnow
 from whirlwind.errors import InvalidTransition, ValidationFailed
 from whirlwind.orgs.models import Org
 from whirlwind.persons.services import match_or_create
@@ -243,13 +244,37 @@ def update_clue(session, actor, clue: Clue, *, version: int | None = None, **fie
         "received_date",
         "amount_involved",
     }
-    for key, value in fields.items():
+    categories = fields.pop("categories", None)
+    for key in fields:
         if key not in allowed:
             raise TypeError(f"update_clue: {key}")
-        setattr(clue, key, value)
-    if not (clue.title or "").strip():
+    if "title" in fields and not (fields["title"] or "").strip():
         raise ValidationFailed("线索标题不能为空。", fields={"title": "必填"})
-    check_codes(session, "clue_source", [clue.source], "线索来源")
+    received = fields.get("received_date", clue.received_date)
+    if received is None or received > dt.date.today():
+        raise ValidationFailed(
+            "受理日期不能为空，也不能晚于今天。", fields={"received_date": "日期无效"}
+        )
+    if decimal.Decimal(fields.get("amount_involved", clue.amount_involved) or 0) < 0:
+        raise ValidationFailed("涉及金额不能为负数。", fields={"amount_involved": "不能为负数"})
+    check_codes(session, "clue_source", [fields.get("source", clue.source)], "线索来源")
+    check_codes(session, "clue_field", [fields.get("field", "")], "所属领域")
+    check_codes(session, "handling_way", [fields.get("handling_way", "")], "办理方式")
+    if categories is not None:
+        categories = list(dict.fromkeys(c for c in categories if c))
+        check_codes(session, "problem_category", categories, "问题类别")
+    # Every check passed: only now is anything changed.
+    for key, value in fields.items():
+        setattr(clue, key, value.strip() if isinstance(value, str) else value)
+    if categories is not None and sorted(categories) != sorted(clue.category_codes):
+        clue.categories[:] = [c for c in clue.categories if c.code in categories]
+        have = {c.code for c in clue.categories}
+        for code in categories:
+            if code not in have:
+                clue.categories.append(ClueCategory(code=code))
+        # A change of categories alone is still a change of the clue.
+        changelog.set_action(clue, "修改线索（问题类别：" + "、".join(categories) + "）")
+        clue.updated_at = utcnow()
     session.flush()
     return clue
 
