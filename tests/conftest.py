@@ -78,7 +78,8 @@ def app(app_settings):
     from whirlwind.commands import seed_base
 
     session = wsgi_app.registry["dbsession_factory"]()
-    seed_base(session)
+    # Disclosure tests build catalogues of their own; the defaults are seeded by initdb.
+    seed_base(session, catalog=False)
     session.commit()
     session.close()
     yield wsgi_app

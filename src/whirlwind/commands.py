@@ -21,13 +21,17 @@ def migrate(config_uri: str) -> None:
     alembic_command.upgrade(alembic_config(config_uri), "head")
 
 
-def seed_base(session) -> None:
-    """Data every installation needs: roles and reference lists."""
+def seed_base(session, *, catalog: bool = True) -> None:
+    """Data every installation needs: roles, reference lists and the default disclosure
+    catalogue. Each seeder adds only what is missing and never overwrites an edit."""
     from whirlwind.accounts.services import seed_roles
+    from whirlwind.disclosure.catalog import seed_catalog
     from whirlwind.reference.services import seed
 
     seed_roles(session)
     seed(session)
+    if catalog:
+        seed_catalog(session)
 
 
 def initdb(env, args):
