@@ -116,7 +116,7 @@ def percentile(samples: list[float], q: float) -> float:
     s = sorted(samples)
     if not s:
         return float("nan")
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
 
 
 def summarize(samples: list[float]) -> dict:

@@ -111,15 +111,24 @@ def login(port: int, username: str) -> str:
     html = resp.read().decode("utf-8")
     remember(resp)
     form = re.search(r'<form[^>]*id="login".*?</form>', html, re.S)
-    fields = dict(re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.group(0)))
+    fields = dict(
+        re.findall(
+            r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.group(0)
+        )
+    )
     fields.update(username=username, password=BENCH_PASSWORD, submit="submit")
     from urllib.parse import urlencode
 
     body = urlencode(fields)
-    conn.request("POST", "/login", body=body, headers={
-        "Content-Type": "application/x-www-form-urlencoded",
-        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
-    })
+    conn.request(
+        "POST",
+        "/login",
+        body=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+        },
+    )
     resp = conn.getresponse()
     resp.read()
     remember(resp)
@@ -143,35 +152,59 @@ def client_plans(db_url: str, clients: int, has_dashboard: bool) -> list[dict]:
     plans = []
     with engine.connect() as conn:
         big = conn.execute(
-            select(Org.district_id, func.count()).where(Org.level.in_(("community", "village")))
-            .group_by(Org.district_id).order_by(func.count().desc()).limit(1)).first()[0]
-        names = ["city_insp"] + [f"d{i:02d}_insp" for i in range(1, 14)] + ["s001_insp", "s002_insp"]
+            select(Org.district_id, func.count())
+            .where(Org.level.in_(("community", "village")))
+            .group_by(Org.district_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).first()[0]
+        names = (
+            ["city_insp"] + [f"d{i:02d}_insp" for i in range(1, 14)] + ["s001_insp", "s002_insp"]
+        )
         for i in range(clients):
             username = names[i % len(names)]
             org_id, level = conn.execute(
-                select(User.org_id, Org.level).join(Org, Org.id == User.org_id).where(User.username == username)).one()
-            case_ids = list(conn.scalars(
-                select(Case.id).join(OrgClosure, OrgClosure.descendant_id == Case.org_id)
-                .where(OrgClosure.ancestor_id == org_id).order_by(func.random()).limit(200)))
+                select(User.org_id, Org.level)
+                .join(Org, Org.id == User.org_id)
+                .where(User.username == username)
+            ).one()
+            case_ids = list(
+                conn.scalars(
+                    select(Case.id)
+                    .join(OrgClosure, OrgClosure.descendant_id == Case.org_id)
+                    .where(OrgClosure.ancestor_id == org_id)
+                    .order_by(func.random())
+                    .limit(200)
+                )
+            )
             unit = big if level == "city" else org_id
             rng = random.Random(i)
             urls = {
-                "case list (filtered)": lambda: "/cases/list?status=closed&source=petition&date_from=2019-01-01&amount_min=10000",
+                "case list (filtered)": lambda: (
+                    "/cases/list?status=closed&source=petition&date_from=2019-01-01&amount_min=10000"
+                ),
                 "case list (first page)": lambda: "/cases/list",
                 "clue list (filtered)": lambda: "/cases/clues?status=open&category=integrity",
-                "case page": (lambda ids=case_ids, r=rng: f"/cases/{r.choice(ids)}") if case_ids else None,
+                "case page": (lambda ids=case_ids, r=rng: f"/cases/{r.choice(ids)}")
+                if case_ids
+                else None,
                 "ledger list (filtered)": lambda: "/ledger?status=in_progress",
                 "ledger board": lambda: "/ledger/board",
-                "district disclosure view": lambda u=unit: f"/disclosure/rates?unit={u}&year={year}",
+                "district disclosure view": lambda u=unit: (
+                    f"/disclosure/rates?unit={u}&year={year}"
+                ),
                 "dashboard": (lambda: "/reports") if has_dashboard else None,
             }
-            plans.append({"username": username, "urls": {k: v for k, v in urls.items() if v}, "rng": rng})
+            plans.append(
+                {"username": username, "urls": {k: v for k, v in urls.items() if v}, "rng": rng}
+            )
     engine.dispose()
     return plans
 
 
-def run_phase(port: int, plans: list[dict], cookies: list[str], duration: float, max_requests: int,
-              pick) -> tuple[dict, float, int]:
+def run_phase(
+    port: int, plans: list[dict], cookies: list[str], duration: float, max_requests: int, pick
+) -> tuple[dict, float, int]:
     samples: dict[str, list[float]] = defaultdict(list)
     errors = defaultdict(int)
     lock = threading.Lock()
@@ -225,10 +258,28 @@ def _report_errors(errors) -> int:
     return sum(errors.values())
 
 
-def run(db_url: str, clients: int, duration: float, floor_duration: float, max_requests: int, threads: int) -> dict:
+def run(
+    db_url: str,
+    clients: int,
+    duration: float,
+    floor_duration: float,
+    max_requests: int,
+    threads: int,
+) -> dict:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--serve", "--db-url", db_url,
-                             "--port", str(port), "--threads", str(threads)])
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            os.path.abspath(__file__),
+            "--serve",
+            "--db-url",
+            db_url,
+            "--port",
+            str(port),
+            "--threads",
+            str(threads),
+        ]
+    )
     try:
         wait_ready(port, proc)
         plans = client_plans(db_url, clients, has_dashboard=True)
@@ -241,7 +292,13 @@ def run(db_url: str, clients: int, duration: float, floor_duration: float, max_r
         cookies = [login(port, p["username"]) for p in plans]
 
         floor_samples, floor_s, floor_err = run_phase(
-            port, plans, cookies, floor_duration, max_requests, lambda plan: ("bare view + identity", BARE_IDENTITY_PATH))
+            port,
+            plans,
+            cookies,
+            floor_duration,
+            max_requests,
+            lambda plan: ("bare view + identity", BARE_IDENTITY_PATH),
+        )
 
         def pick(plan):
             names = [n for n, _w in MIX if n in plan["urls"]]
@@ -259,7 +316,9 @@ def run(db_url: str, clients: int, duration: float, floor_duration: float, max_r
 
     floor = [ms for v in floor_samples.values() for ms in v]
     floor_rps = len(floor) / floor_s
-    rows = [["bare view + identity (floor)", len(floor), len(floor) / floor_s, *_stats(floor), "100%"]]
+    rows = [
+        ["bare view + identity (floor)", len(floor), len(floor) / floor_s, *_stats(floor), "100%"]
+    ]
     all_ms = []
     for name, _w in MIX:
         ms = samples.get(name, [])
@@ -270,12 +329,20 @@ def run(db_url: str, clients: int, duration: float, floor_duration: float, max_r
     rps = len(all_ms) / elapsed
     rows.append(["all pages (mix)", len(all_ms), rps, *_stats(all_ms), f"{rps / floor_rps:.1%}"])
     print()
-    print_table(["phase / page", "requests", "req/s", "median ms", "p95 ms", "vs floor"], rows,
-                title=f"{clients} clients on loopback, waitress threads={threads}, "
-                      f"floor {floor_duration:.0f}s + pages {duration:.0f}s")
+    print_table(
+        ["phase / page", "requests", "req/s", "median ms", "p95 ms", "vs floor"],
+        rows,
+        title=f"{clients} clients on loopback, waitress threads={threads}, "
+        f"floor {floor_duration:.0f}s + pages {duration:.0f}s",
+    )
     print(f"\nerrors: floor {floor_err}, pages {errors}\n{machine_note()}")
-    return {"floor_rps": floor_rps, "rps": rps, "p95": summarize(all_ms)["p95"] if all_ms else float("nan"),
-            "requests": len(all_ms), "errors": errors + floor_err}
+    return {
+        "floor_rps": floor_rps,
+        "rps": rps,
+        "p95": summarize(all_ms)["p95"] if all_ms else float("nan"),
+        "requests": len(all_ms),
+        "errors": errors + floor_err,
+    }
 
 
 def _stats(ms):
@@ -284,11 +351,15 @@ def _stats(ms):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db-url", default=DEFAULT_DB_URL)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of the page phase")
-    parser.add_argument("--floor-duration", type=float, default=10.0, help="seconds of the floor phase")
+    parser.add_argument(
+        "--floor-duration", type=float, default=10.0, help="seconds of the floor phase"
+    )
     parser.add_argument("--max-requests", type=int, default=100_000, help="cap per phase")
     parser.add_argument("--threads", type=int, default=8, help="waitress threads")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
@@ -297,7 +368,14 @@ def main(argv=None) -> int:
     if args.serve:
         serve(args.db_url, args.port, args.threads)
         return 0
-    run(args.db_url, args.clients, args.duration, args.floor_duration, args.max_requests, args.threads)
+    run(
+        args.db_url,
+        args.clients,
+        args.duration,
+        args.floor_duration,
+        args.max_requests,
+        args.threads,
+    )
     return 0
 
 

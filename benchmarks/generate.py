@@ -87,11 +87,35 @@ from whirlwind.reference.services import declared
 STREETS = 170
 GRASSROOTS = 3000
 BATCH = 5000
-NAME_CHARS = "新华建设和平胜利友谊团结幸福光明东方红旗长丰永安金星青山花园桥湖港湾林河堤岭坪洲塘湾桂兴隆丰收"
-POSTS = ["村党支部书记", "村委会主任", "村会计", "报账员", "村民小组长", "出纳", "网格员", "社区居委会主任",
-         "村监委会主任", "村文书"]
-FUND_WORDS = ["扶贫资金", "低保金", "危房改造补贴", "征地补偿款", "集体资产", "工程款", "惠农补贴",
-              "土地流转费", "退耕还林补助", "养老保险金", "农机购置补贴", "村级小微工程"]
+NAME_CHARS = (
+    "新华建设和平胜利友谊团结幸福光明东方红旗长丰永安金星青山花园桥湖港湾林河堤岭坪洲塘湾桂兴隆丰收"
+)
+POSTS = [
+    "村党支部书记",
+    "村委会主任",
+    "村会计",
+    "报账员",
+    "村民小组长",
+    "出纳",
+    "网格员",
+    "社区居委会主任",
+    "村监委会主任",
+    "村文书",
+]
+FUND_WORDS = [
+    "扶贫资金",
+    "低保金",
+    "危房改造补贴",
+    "征地补偿款",
+    "集体资产",
+    "工程款",
+    "惠农补贴",
+    "土地流转费",
+    "退耕还林补助",
+    "养老保险金",
+    "农机购置补贴",
+    "村级小微工程",
+]
 ZERO = decimal.Decimal("0.00")
 
 
@@ -125,7 +149,9 @@ class Writer:
 
 
 def _aware(day: dt.date, rng: random.Random) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, rng.randint(1, 9), rng.randint(0, 59), tzinfo=dt.UTC)
+    return dt.datetime(
+        day.year, day.month, day.day, rng.randint(1, 9), rng.randint(0, 59), tzinfo=dt.UTC
+    )
 
 
 def _money(rng: random.Random, hi: int = 2_000_000) -> decimal.Decimal:
@@ -152,7 +178,7 @@ class City:
         self.member: dict[int, int] = {}
 
 
-def build_city(rng: random.Random) -> City:
+def build_city(rng: random.Random, streets: int = STREETS, grassroots: int = GRASSROOTS) -> City:
     city = City()
     next_id = 1
 
@@ -162,14 +188,21 @@ def build_city(rng: random.Random) -> City:
         next_id += 1
         grassroots = level in ("community", "village")
         row = {
-            "id": oid, "code": code, "name": name, "level": level,
+            "id": oid,
+            "code": code,
+            "name": name,
+            "level": level,
             "parent_id": chain[-1] if chain else None,
             "district_id": oid if level == "district" else district_id,
             "street_id": oid if level == "street" else street_id,
             "party_org_name": f"中共{name}{'支部委员会' if grassroots else '委员会'}",
             "party_org_type": "branch" if grassroots else "committee",
             "party_org_kind": level if grassroots else "organ",
-            "division_code": code, "is_rural": rural, "active": True, "note": "", "version": 1,
+            "division_code": code,
+            "is_rural": rural,
+            "active": True,
+            "note": "",
+            "version": 1,
         }
         city.orgs.append(row)
         city.name[oid] = name
@@ -193,24 +226,41 @@ def build_city(rng: random.Random) -> City:
                 used_names.add(name)
                 return name
 
-    per_district = [STREETS // len(DISTRICTS) + (1 if i < STREETS % len(DISTRICTS) else 0)
-                    for i in range(len(DISTRICTS))]
+    streets = max(streets, len(DISTRICTS))
+    per_district = [
+        streets // len(DISTRICTS) + (1 if i < streets % len(DISTRICTS) else 0)
+        for i in range(len(DISTRICTS))
+    ]
     for di, (code, dname, rural, demo_streets) in enumerate(DISTRICTS):
         d = add(code, dname, "district", [city.city_id], rural=rural)
         city.districts.append(d)
         for si in range(per_district[di]):
             known = demo_streets[si] if si < len(demo_streets) else None
             sname = fresh("街道", [known[0]] if known else [])
-            s = add(f"{code}{si + 1:03d}", sname, "street", [city.city_id, d], district_id=d, rural=rural)
+            s = add(
+                f"{code}{si + 1:03d}",
+                sname,
+                "street",
+                [city.city_id, d],
+                district_id=d,
+                rural=rural,
+            )
             city.streets.append(s)
-            n = GRASSROOTS * (street_no + 1) // STREETS - GRASSROOTS * street_no // STREETS
+            n = grassroots * (street_no + 1) // streets - grassroots * street_no // streets
             street_no += 1
             for vi in range(n):
                 level = "village" if (rural and rng.random() < 0.85) else "community"
                 kn = [known[1][vi]] if known and vi < len(known[1]) else []
                 vname = fresh("村" if level == "village" else "社区", kn)
-                v = add(f"{code}{si + 1:03d}{vi + 1:03d}", vname, level, [city.city_id, d, s],
-                        district_id=d, street_id=s, rural=level == "village")
+                v = add(
+                    f"{code}{si + 1:03d}{vi + 1:03d}",
+                    vname,
+                    level,
+                    [city.city_id, d, s],
+                    district_id=d,
+                    street_id=s,
+                    rural=level == "village",
+                )
                 city.grassroots.append(city.orgs[-1])
                 assert city.orgs[-1]["id"] == v
     return city
@@ -223,8 +273,19 @@ def add_users(w: Writer, city: City, roles: dict[str, int], password_hash: str) 
         nonlocal next_id
         uid = next_id
         next_id += 1
-        w.add(User, {"id": uid, "username": username, "display_name": display, "org_id": org_id,
-                     "password_hash": password_hash, "active": True, "phone": "", "version": 1})
+        w.add(
+            User,
+            {
+                "id": uid,
+                "username": username,
+                "display_name": display,
+                "org_id": org_id,
+                "password_hash": password_hash,
+                "active": True,
+                "phone": "",
+                "version": 1,
+            },
+        )
         for code in role_codes:
             w.add(user_roles, {"user_id": uid, "role_id": roles[code]})
         city.users[username] = uid
@@ -242,7 +303,9 @@ def add_users(w: Writer, city: City, roles: dict[str, int], password_hash: str) 
     for i, s in enumerate(city.streets, start=1):
         city.street_insp[s] = user(f"s{i:03d}_insp", f"{city.name[s]}纪工委", s, "street_inspector")
     for i, g in enumerate(city.grassroots, start=1):
-        city.member[g["id"]] = user(f"c{i:04d}_member", f"{g['name']}监委会委员", g["id"], "committee_member")
+        city.member[g["id"]] = user(
+            f"c{i:04d}_member", f"{g['name']}监委会委员", g["id"], "committee_member"
+        )
 
 
 class Records:
@@ -285,12 +348,24 @@ class Records:
         name = rng.choice(self.person_names)
         post = rng.choice(POSTS)
         member = rng.random() < 0.7
-        self.w.add(Person, {
-            "id": pid, "name": name, "org_id": org["id"], "unit_name": org["name"], "post": post,
-            "gender": rng.choice("男男男女"), "political_status": "中共党员" if member else "群众",
-            "identity": rng.choice(["village_cadre", "village_cadre", "village_staff", "civil_servant"]),
-            "birth_month": f"{rng.randint(1955, 1995)}-{rng.randint(1, 12):02d}", "version": 1, "note": "",
-        })
+        self.w.add(
+            Person,
+            {
+                "id": pid,
+                "name": name,
+                "org_id": org["id"],
+                "unit_name": org["name"],
+                "post": post,
+                "gender": rng.choice("男男男女"),
+                "political_status": "中共党员" if member else "群众",
+                "identity": rng.choice(
+                    ["village_cadre", "village_cadre", "village_staff", "civil_servant"]
+                ),
+                "birth_month": f"{rng.randint(1955, 1995)}-{rng.randint(1, 12):02d}",
+                "version": 1,
+                "note": "",
+            },
+        )
         p = (pid, name, post)
         known.append(p)
         return p
@@ -299,18 +374,32 @@ class Records:
         c = self.city
         return f"{c.name[org['district_id']]}{c.name[org['street_id']]}{org['name']}"
 
-    def report_text(self, org: dict, persons: list[tuple[int, str, str]], amount, start: dt.date,
-                    lo: int, hi: int) -> str:
+    def report_text(
+        self,
+        org: dict,
+        persons: list[tuple[int, str, str]],
+        amount,
+        start: dt.date,
+        lo: int,
+        hi: int,
+    ) -> str:
         rng = self.rng
         body = self.corpus.text(lo, hi)
         names = "、".join(f"{p[2]}{p[1]}" for p in persons)
-        lead = (f"{self.place(org)}群众反映：{start.year}年{start.month}月至{start.year + rng.randint(0, 2)}年"
-                f"{rng.randint(1, 12)}月期间，{names}在{rng.choice(FUND_WORDS)}管理使用中")
+        lead = (
+            f"{self.place(org)}群众反映：{start.year}年{start.month}月至{start.year + rng.randint(0, 2)}年"
+            f"{rng.randint(1, 12)}月期间，{names}在{rng.choice(FUND_WORDS)}管理使用中"
+        )
         if amount:
             lead += f"涉嫌{rng.choice(['截留', '挪用', '虚报冒领', '侵占', '套取'])}{amount}元"
         lead += "。"
         cut = rng.randrange(len(body))
-        return lead + body[:cut] + f"经查{persons[0][1]}{rng.choice(['多次', '长期', '擅自'])}" + body[cut:]
+        return (
+            lead
+            + body[:cut]
+            + f"经查{persons[0][1]}{rng.choice(['多次', '长期', '擅自'])}"
+            + body[cut:]
+        )
 
     # --- clues and cases ---------------------------------------------------------------
 
@@ -324,19 +413,35 @@ class Records:
             age = (today - received).days
             if age < 180:
                 status = rng.choices(
-                    ["registered", "proposed", "talk_inquiry", "verifying", "shelved", "case_opened", "closed"],
-                    [12, 10, 12, 18, 6, 22, 20])[0]
+                    [
+                        "registered",
+                        "proposed",
+                        "talk_inquiry",
+                        "verifying",
+                        "shelved",
+                        "case_opened",
+                        "closed",
+                    ],
+                    [12, 10, 12, 18, 6, 22, 20],
+                )[0]
             elif age < 730:
-                status = rng.choices(["case_opened", "closed", "shelved", "transferred", "duplicate"],
-                                     [35, 52, 6, 5, 2])[0]
+                status = rng.choices(
+                    ["case_opened", "closed", "shelved", "transferred", "duplicate"],
+                    [35, 52, 6, 5, 2],
+                )[0]
             else:
-                status = rng.choices(["case_opened", "closed", "transferred", "duplicate"], [33, 60, 5, 2])[0]
+                status = rng.choices(
+                    ["case_opened", "closed", "transferred", "duplicate"], [33, 60, 5, 2]
+                )[0]
             persons = [self.person(org) for _ in range(rng.choice((1, 1, 1, 2, 2, 3)))]
             amount = _money(rng) if rng.random() < 0.75 else ZERO
-            full_text = self.report_text(org, persons, amount, received - dt.timedelta(days=rng.randint(30, 900)),
-                                         300, 2000)
-            title = (f"关于{org['name']}{persons[0][2]}{persons[0][1]}"
-                     f"{rng.choice(['违规', '涉嫌', '侵占', '截留', '优亲厚友'])}{rng.choice(PHRASES + ['工程', '资金', '补贴'])}问题")
+            full_text = self.report_text(
+                org, persons, amount, received - dt.timedelta(days=rng.randint(30, 900)), 300, 2000
+            )
+            title = (
+                f"关于{org['name']}{persons[0][2]}{persons[0][1]}"
+                f"{rng.choice(['违规', '涉嫌', '侵占', '截留', '优亲厚友'])}{rng.choice([*PHRASES, '工程', '资金', '补贴'])}问题"
+            )
             mode, due = {
                 "registered": ("", received + dt.timedelta(days=30)),
                 "proposed": ("", received + dt.timedelta(days=30)),
@@ -354,30 +459,63 @@ class Records:
             if status in ("closed", "transferred", "case_opened"):
                 closed_on = min(today, received + dt.timedelta(days=rng.randint(20, 200)))
             street = org["street_id"]
-            w.add(Clue, {
-                "id": cid, "org_id": org["id"], "number": f"XS{received.year}-{cid:06d}", "title": title[:200],
-                "received_date": received, "source": rng.choice(self.ref["clue_source"]),
-                "source_detail": rng.choice(["来信", "来访", "12388举报平台", "电话", "网络"]),
-                "reporter_name": "" if rng.random() < 0.4 else rng.choice(self.person_names),
-                "reporter_unit": "", "reporter_phone": "", "is_anonymous": rng.random() < 0.4,
-                "field": rng.choice(self.ref["clue_field"]), "campaign": "",
-                "summary": full_text[:120], "full_text": full_text, "amount_involved": amount,
-                "is_important": rng.random() < 0.05, "handling_way": rng.choice(self.ref["handling_way"]),
-                "handling_org_id": street, "handler_id": self.city.street_insp[street],
-                "disposal_mode": mode, "status": status, "due_date": due, "closed_on": closed_on,
-                "origin_type": "", "is_historical": age > 730,
-                "result_text": "经初步核实，反映问题部分属实，已作相应处理。" if status == "closed" else "",
-                "created_by_id": self.city.street_insp[street], "version": 1,
-            })
+            w.add(
+                Clue,
+                {
+                    "id": cid,
+                    "org_id": org["id"],
+                    "number": f"XS{received.year}-{cid:06d}",
+                    "title": title[:200],
+                    "received_date": received,
+                    "source": rng.choice(self.ref["clue_source"]),
+                    "source_detail": rng.choice(["来信", "来访", "12388举报平台", "电话", "网络"]),
+                    "reporter_name": "" if rng.random() < 0.4 else rng.choice(self.person_names),
+                    "reporter_unit": "",
+                    "reporter_phone": "",
+                    "is_anonymous": rng.random() < 0.4,
+                    "field": rng.choice(self.ref["clue_field"]),
+                    "campaign": "",
+                    "summary": full_text[:120],
+                    "full_text": full_text,
+                    "amount_involved": amount,
+                    "is_important": rng.random() < 0.05,
+                    "handling_way": rng.choice(self.ref["handling_way"]),
+                    "handling_org_id": street,
+                    "handler_id": self.city.street_insp[street],
+                    "disposal_mode": mode,
+                    "status": status,
+                    "due_date": due,
+                    "closed_on": closed_on,
+                    "origin_type": "",
+                    "is_historical": age > 730,
+                    "result_text": "经初步核实，反映问题部分属实，已作相应处理。"
+                    if status == "closed"
+                    else "",
+                    "created_by_id": self.city.street_insp[street],
+                    "version": 1,
+                },
+            )
             self.outbox.append(("clue", cid))
             for i, (pid, name, post) in enumerate(persons):
-                w.add(ClueReportedPerson, {
-                    "id": self.next_id("clue_person"), "clue_id": cid, "person_id": pid,
-                    "role": "main" if i == 0 else "other", "name": name, "post": post,
-                    "unit_name": org["name"], "political_status": "中共党员", "identity": "village_cadre",
-                })
+                w.add(
+                    ClueReportedPerson,
+                    {
+                        "id": self.next_id("clue_person"),
+                        "clue_id": cid,
+                        "person_id": pid,
+                        "role": "main" if i == 0 else "other",
+                        "name": name,
+                        "post": post,
+                        "unit_name": org["name"],
+                        "political_status": "中共党员",
+                        "identity": "village_cadre",
+                    },
+                )
             for code in rng.sample(self.ref["problem_category"], rng.choice((1, 1, 2))):
-                w.add(ClueCategory, {"id": self.next_id("clue_category"), "clue_id": cid, "code": code})
+                w.add(
+                    ClueCategory,
+                    {"id": self.next_id("clue_category"), "clue_id": cid, "code": code},
+                )
             if mode:
                 self.disposal(cid, status, mode, received, closed_on)
             if status == "case_opened":
@@ -385,10 +523,18 @@ class Records:
 
     def disposal(self, clue_id, status, mode, received, closed_on) -> None:
         rng = self.rng
-        state = {"proposed": "proposed", "talk_inquiry": "in_progress", "verifying": "in_progress",
-                 "shelved": "in_progress"}.get(status, "done")
+        state = {
+            "proposed": "proposed",
+            "talk_inquiry": "in_progress",
+            "verifying": "in_progress",
+            "shelved": "in_progress",
+        }.get(status, "done")
         proposed = min(self.today, received + dt.timedelta(days=rng.randint(1, 15)))
-        approved = None if state == "proposed" else min(self.today, proposed + dt.timedelta(days=rng.randint(1, 7)))
+        approved = (
+            None
+            if state == "proposed"
+            else min(self.today, proposed + dt.timedelta(days=rng.randint(1, 7)))
+        )
         outcome, reason = "", ""
         if state == "done" and mode == "talk_inquiry":
             outcome = rng.choice(["clarified", "reminder", "criticism", "admonish"])
@@ -396,17 +542,27 @@ class Records:
             outcome = rng.choice(["close", "criticism", "admonish"])
         elif state == "done" and mode == "close":
             reason = rng.choice(["untrue", "unverifiable", "handled"])
-        self.w.add(ClueDisposal, {
-            "id": self.next_id("clue_disposal"), "clue_id": clue_id, "mode": mode, "state": state,
-            "opinion": "建议按规定处置。", "proposed_on": proposed, "approved_on": approved,
-            "approval_way": "" if approved is None else "approval",
-            "due_date": None if approved is None else approved + dt.timedelta(days=60),
-            "method": "talk" if mode == "talk_inquiry" else "",
-            "outcome": outcome, "outcome_on": closed_on if outcome else None,
-            "outcome_text": "已按程序办结。" if state == "done" else "", "close_reason": reason,
-            "transfer_to": "区公安分局" if mode == "transfer" else "",
-            "reviews": 0,
-        })
+        self.w.add(
+            ClueDisposal,
+            {
+                "id": self.next_id("clue_disposal"),
+                "clue_id": clue_id,
+                "mode": mode,
+                "state": state,
+                "opinion": "建议按规定处置。",
+                "proposed_on": proposed,
+                "approved_on": approved,
+                "approval_way": "" if approved is None else "approval",
+                "due_date": None if approved is None else approved + dt.timedelta(days=60),
+                "method": "talk" if mode == "talk_inquiry" else "",
+                "outcome": outcome,
+                "outcome_on": closed_on if outcome else None,
+                "outcome_text": "已按程序办结。" if state == "done" else "",
+                "close_reason": reason,
+                "transfer_to": "区公安分局" if mode == "transfer" else "",
+                "reviews": 0,
+            },
+        )
 
     def case(self, clue_id, org, persons, clue_title, amount, opened_on, clue_text) -> None:
         rng, w, today = self.rng, self.w, self.today
@@ -425,20 +581,35 @@ class Records:
             d = min(today, d + dt.timedelta(days=rng.randint(10, 70)))
             dates[stage] = d
         stage = "revoked" if revoked else order[reached]
-        fields = {"review": "review_on", "decision": "decision_on", "announced": "announced_on",
-                  "executed": "executed_on", "closed": "closed_on"}
+        fields = {
+            "review": "review_on",
+            "decision": "decision_on",
+            "announced": "announced_on",
+            "executed": "executed_on",
+            "closed": "closed_on",
+        }
         row = {
-            "id": cid, "org_id": org["id"], "number": f"LA{opened_on.year}-{cid:06d}",
-            "title": clue_title.replace("问题", "案")[:200], "case_type": rng.choice(["party", "supervision", "both"]),
-            "summary": clue_text[: rng.randint(300, min(1200, len(clue_text)))] if len(clue_text) > 300 else clue_text,
-            "stage": stage, "opened_on": opened_on, "extension_days": 0,
+            "id": cid,
+            "org_id": org["id"],
+            "number": f"LA{opened_on.year}-{cid:06d}",
+            "title": clue_title.replace("问题", "案")[:200],
+            "case_type": rng.choice(["party", "supervision", "both"]),
+            "summary": clue_text[: rng.randint(300, min(1200, len(clue_text)))]
+            if len(clue_text) > 300
+            else clue_text,
+            "stage": stage,
+            "opened_on": opened_on,
+            "extension_days": 0,
             "due_date": None if stage in ("closed", "revoked") else d + dt.timedelta(days=90),
             "investigators": "、".join(rng.sample(self.person_names, 2)),
             "review_unit": f"{self.city.name[org['district_id']]}纪委监委案件审理室",
-            "source": rng.choice(self.ref["clue_source"]), "amount_involved": amount,
+            "source": rng.choice(self.ref["clue_source"]),
+            "amount_involved": amount,
             "result_text": "给予党纪政务处分，违纪款项已追缴。" if stage == "closed" else "",
-            "is_historical": age > 730, "created_by_id": self.city.street_insp[org["street_id"]],
-            "version": 1, "revoked_on": d if revoked else None,
+            "is_historical": age > 730,
+            "created_by_id": self.city.street_insp[org["street_id"]],
+            "version": 1,
+            "revoked_on": d if revoked else None,
         }
         for st, col in fields.items():
             row[col] = dates.get(st)
@@ -446,27 +617,64 @@ class Records:
         self.outbox.append(("case", cid))
         w.add(CaseClue, {"id": self.next_id("case_clue"), "case_id": cid, "clue_id": clue_id})
         for st in order[: reached + 1]:
-            w.add(CaseStageEvent, {"id": self.next_id("case_stage_event"), "case_id": cid, "stage": st,
-                                   "on_date": dates[st], "note": "",
-                                   "actor_id": self.city.street_insp[org["street_id"]]})
+            w.add(
+                CaseStageEvent,
+                {
+                    "id": self.next_id("case_stage_event"),
+                    "case_id": cid,
+                    "stage": st,
+                    "on_date": dates[st],
+                    "note": "",
+                    "actor_id": self.city.street_insp[org["street_id"]],
+                },
+            )
         decided = reached >= 2
         for pid, _name, post in persons:
             form = rng.choices([1, 2, 3, 4], [40, 40, 15, 5])[0] if decided else None
-            party = {2: rng.choice(["warning", "serious_warning"]), 3: rng.choice(["removal", "probation"]),
-                     4: "expulsion"}.get(form, "") if decided else ""
+            party = (
+                {
+                    2: rng.choice(["warning", "serious_warning"]),
+                    3: rng.choice(["removal", "probation"]),
+                    4: "expulsion",
+                }.get(form, "")
+                if decided
+                else ""
+            )
             state = rng.choice(["", "", "warning", "demerit"]) if form and form >= 2 else ""
             gains = (amount / 3).quantize(decimal.Decimal("0.01")) if amount else ZERO
-            w.add(CaseSubject, {
-                "id": self.next_id("case_subject"), "case_id": cid, "person_id": pid, "post": post,
-                "political_status": "中共党员", "identity": "village_cadre", "four_form": form,
-                "first_form_measure": rng.choice(self.ref["handling_measure"]) if form == 1 else "",
-                "party_sanction": party, "state_sanction": state, "org_handling": "",
-                "to_prosecution": form == 4, "amount_involved": amount, "illegal_gains": gains,
-                "confiscated": gains if decided else ZERO, "ordered_returned": ZERO, "recovered": gains if decided else ZERO,
-                "decision_number": f"{self.city.name[org['district_id']][:2]}纪处〔{opened_on.year}〕{cid % 1000}号" if decided else "",
-                "decision_on": dates.get("decision"), "announced_on": dates.get("announced"),
-                "execution_report_on": dates.get("executed"), "appeal_status": "", "note": "", "version": 1,
-            })
+            w.add(
+                CaseSubject,
+                {
+                    "id": self.next_id("case_subject"),
+                    "case_id": cid,
+                    "person_id": pid,
+                    "post": post,
+                    "political_status": "中共党员",
+                    "identity": "village_cadre",
+                    "four_form": form,
+                    "first_form_measure": rng.choice(self.ref["handling_measure"])
+                    if form == 1
+                    else "",
+                    "party_sanction": party,
+                    "state_sanction": state,
+                    "org_handling": "",
+                    "to_prosecution": form == 4,
+                    "amount_involved": amount,
+                    "illegal_gains": gains,
+                    "confiscated": gains if decided else ZERO,
+                    "ordered_returned": ZERO,
+                    "recovered": gains if decided else ZERO,
+                    "decision_number": f"{self.city.name[org['district_id']][:2]}纪处〔{opened_on.year}〕{cid % 1000}号"
+                    if decided
+                    else "",
+                    "decision_on": dates.get("decision"),
+                    "announced_on": dates.get("announced"),
+                    "execution_report_on": dates.get("executed"),
+                    "appeal_status": "",
+                    "note": "",
+                    "version": 1,
+                },
+            )
         if stage == "closed":
             self.cases.append((cid, org))
 
@@ -481,40 +689,82 @@ class Records:
             aid = self.next_id("audit")
             day = self.date_in(first, today)
             scope = rng.sample(assets, rng.randint(1, min(3, len(assets))))
-            w.add(Audit, {
-                "id": aid, "org_id": org["id"], "period_from": dt.date(day.year - 1, 1, 1),
-                "period_to": dt.date(day.year - 1, 12, 31), "audit_date": day,
-                "body": rng.choice(self.ref["audit_body"]), "inspectors": "、".join(rng.sample(self.person_names, 2)),
-                "scope_projects": f"{org['name']}{rng.choice(FUND_WORDS)}", "summary": self.corpus.text(60, 200),
-                "created_by_id": self.city.street_insp[org["street_id"]], "version": 1,
-            })
+            w.add(
+                Audit,
+                {
+                    "id": aid,
+                    "org_id": org["id"],
+                    "period_from": dt.date(day.year - 1, 1, 1),
+                    "period_to": dt.date(day.year - 1, 12, 31),
+                    "audit_date": day,
+                    "body": rng.choice(self.ref["audit_body"]),
+                    "inspectors": "、".join(rng.sample(self.person_names, 2)),
+                    "scope_projects": f"{org['name']}{rng.choice(FUND_WORDS)}",
+                    "summary": self.corpus.text(60, 200),
+                    "created_by_id": self.city.street_insp[org["street_id"]],
+                    "version": 1,
+                },
+            )
             for a in scope:
                 w.add(AuditScope, {"audit_id": aid, "asset_type": a})
             for seq in range(1, rng.choice((1, 2, 2, 3, 4)) + 1):
                 fid = self.next_id("finding")
                 asset = rng.choice(scope)
                 involved = _money(rng, 500_000)
-                recovered = (involved * decimal.Decimal(rng.choice(["0", "0.5", "1"]))).quantize(decimal.Decimal("0.01"))
+                recovered = (involved * decimal.Decimal(rng.choice(["0", "0.5", "1"]))).quantize(
+                    decimal.Decimal("0.01")
+                )
                 persons = [self.person(org) for _ in range(rng.choice((1, 1, 2)))]
-                w.add(Finding, {
-                    "id": fid, "audit_id": aid, "seq": seq, "org_id": org["id"], "asset_type": asset,
-                    "asset_subtype": rng.choice(self.subtypes.get(asset) or [""]),
-                    "irregularity": rng.choice(self.irregularities[asset]),
-                    "description": self.report_text(org, persons, involved, day, 80, 400),
-                    "object_kind": rng.choice(self.ref["ledger_object_kind"]), "object_name": f"{org['name']}{rng.choice(FUND_WORDS)}",
-                    "object_number": f"HT{day.year}{fid:06d}", "object_counterparty": rng.choice(self.person_names) + rng.choice(UNIT_SUFFIX),
-                    "amount_involved": involved, "amount_recovered": recovered, "excess_explanation": "",
-                    "created_by_id": self.city.street_insp[org["street_id"]], "version": 1,
-                })
+                w.add(
+                    Finding,
+                    {
+                        "id": fid,
+                        "audit_id": aid,
+                        "seq": seq,
+                        "org_id": org["id"],
+                        "asset_type": asset,
+                        "asset_subtype": rng.choice(self.subtypes.get(asset) or [""]),
+                        "irregularity": rng.choice(self.irregularities[asset]),
+                        "description": self.report_text(org, persons, involved, day, 80, 400),
+                        "object_kind": rng.choice(self.ref["ledger_object_kind"]),
+                        "object_name": f"{org['name']}{rng.choice(FUND_WORDS)}",
+                        "object_number": f"HT{day.year}{fid:06d}",
+                        "object_counterparty": rng.choice(self.person_names)
+                        + rng.choice(UNIT_SUFFIX),
+                        "amount_involved": involved,
+                        "amount_recovered": recovered,
+                        "excess_explanation": "",
+                        "created_by_id": self.city.street_insp[org["street_id"]],
+                        "version": 1,
+                    },
+                )
                 self.outbox.append(("finding", fid))
                 for pid, name, post in persons:
-                    w.add(FindingPerson, {"id": self.next_id("finding_person"), "finding_id": fid, "person_id": pid,
-                                          "org_id": org["id"], "name": name, "role": "直接责任人", "post": post})
+                    w.add(
+                        FindingPerson,
+                        {
+                            "id": self.next_id("finding_person"),
+                            "finding_id": fid,
+                            "person_id": pid,
+                            "org_id": org["id"],
+                            "name": name,
+                            "role": "直接责任人",
+                            "post": post,
+                        },
+                    )
                 if recovered > 0:
-                    w.add(RecoveryEntry, {"id": self.next_id("recovery"), "finding_id": fid, "org_id": org["id"],
-                                          "entry_date": min(today, day + dt.timedelta(days=rng.randint(10, 120))),
-                                          "amount": recovered, "note": "退回集体账户",
-                                          "created_by_id": self.city.street_insp[org["street_id"]]})
+                    w.add(
+                        RecoveryEntry,
+                        {
+                            "id": self.next_id("recovery"),
+                            "finding_id": fid,
+                            "org_id": org["id"],
+                            "entry_date": min(today, day + dt.timedelta(days=rng.randint(10, 120))),
+                            "amount": recovered,
+                            "note": "退回集体账户",
+                            "created_by_id": self.city.street_insp[org["street_id"]],
+                        },
+                    )
                 self.findings.append((fid, org))
 
     # --- disclosure ---------------------------------------------------------------------------
@@ -529,10 +779,19 @@ class Records:
                 if not item.applies(org["level"]):
                     continue
                 if item.is_periodic:
-                    periods = [(p.key, p.start, p.end) for p in
-                               periods_due_between(item.frequency, item.deadline_days, first, last)]
+                    periods = [
+                        (p.key, p.start, p.end)
+                        for p in periods_due_between(
+                            item.frequency, item.deadline_days, first, last
+                        )
+                    ]
                 else:
-                    days = sorted({first + dt.timedelta(days=rng.randint(0, 350)) for _ in range(rng.randint(0, 2))})
+                    days = sorted(
+                        {
+                            first + dt.timedelta(days=rng.randint(0, 350))
+                            for _ in range(rng.randint(0, 2))
+                        }
+                    )
                     periods = [(d.isoformat(), d, d) for d in days]
                 for key, start, end in periods:
                     due = end + dt.timedelta(days=item.deadline_days)
@@ -540,40 +799,74 @@ class Records:
                     if roll < p_missing and item.is_periodic:
                         if rng.random() < 0.5:
                             fid = self.next_id("disclosure_failure")
-                            w.add(DisclosureFailure, {
-                                "id": fid, "org_id": org["id"], "catalog_item_id": item.id, "period": key,
-                                "kind": "missing", "reasons": "not_published",
-                                "problem": f"{org['name']}{key}期“{item.title}”应公开未公开",
-                                "created_by_id": self.city.street_insp[org["street_id"]],
-                            })
+                            w.add(
+                                DisclosureFailure,
+                                {
+                                    "id": fid,
+                                    "org_id": org["id"],
+                                    "catalog_item_id": item.id,
+                                    "period": key,
+                                    "kind": "missing",
+                                    "reasons": "not_published",
+                                    "problem": f"{org['name']}{key}期“{item.title}”应公开未公开",
+                                    "created_by_id": self.city.street_insp[org["street_id"]],
+                                },
+                            )
                             self.failures.append((fid, org))
                         continue
                     if roll < p_missing + p_late:
                         published = due + dt.timedelta(days=rng.randint(1, 25))
                     else:
-                        published = due - dt.timedelta(days=rng.randint(0, max(0, item.deadline_days - 1)))
-                    w.add(DisclosureRecord, {
-                        "id": self.next_id("disclosure_record"), "org_id": org["id"], "catalog_item_id": item.id,
-                        "period": key, "period_start": start, "period_end": end,
-                        "event_date": None if item.is_periodic else start, "due_date": due,
-                        "due_month": month_key(due), "published_on": published,
-                        "channel": rng.choice(self.ref["disclosure_channel"]), "content": f"{item.title}（{key}）",
-                        "evidence_link": "", "reviewer_body": "committee", "reviewer_name": rng.choice(self.person_names),
-                        "reviewed_on": published, "recorded_by_id": self.city.member[org["id"]], "version": 1,
-                    })
+                        published = due - dt.timedelta(
+                            days=rng.randint(0, max(0, item.deadline_days - 1))
+                        )
+                    w.add(
+                        DisclosureRecord,
+                        {
+                            "id": self.next_id("disclosure_record"),
+                            "org_id": org["id"],
+                            "catalog_item_id": item.id,
+                            "period": key,
+                            "period_start": start,
+                            "period_end": end,
+                            "event_date": None if item.is_periodic else start,
+                            "due_date": due,
+                            "due_month": month_key(due),
+                            "published_on": published,
+                            "channel": rng.choice(self.ref["disclosure_channel"]),
+                            "content": f"{item.title}（{key}）",
+                            "evidence_link": "",
+                            "reviewer_body": "committee",
+                            "reviewer_name": rng.choice(self.person_names),
+                            "reviewed_on": published,
+                            "recorded_by_id": self.city.member[org["id"]],
+                            "version": 1,
+                        },
+                    )
 
     # --- ledger -------------------------------------------------------------------------------
 
     def ledger(self, n: int) -> None:
         rng, w, today, city = self.rng, self.w, self.today, self.city
-        pools = [("finding", self.findings, 50), ("disclosure", self.failures, 25), ("case", self.cases, 25)]
+        pools = [
+            ("finding", self.findings, 50),
+            ("disclosure", self.failures, 25),
+            ("case", self.cases, 25),
+        ]
         pools = [p for p in pools if p[1]]
         if not pools:
             return
         weights = [p[2] for p in pools]
         packages: dict[tuple[str, int], tuple[int, bool]] = {}
-        statuses = ["pending", "in_progress", "returned", "submitted", "street_approved", "district_approved",
-                    "cleared"]
+        statuses = [
+            "pending",
+            "in_progress",
+            "returned",
+            "submitted",
+            "street_approved",
+            "district_approved",
+            "cleared",
+        ]
         status_weights = [15, 25, 5, 8, 6, 4, 37]
         for _ in range(n):
             source_type, pool, _wt = rng.choices(pools, weights)[0]
@@ -587,11 +880,16 @@ class Records:
                 status = "street_approved"
             created = self.date_in(today - dt.timedelta(days=1000), today - dt.timedelta(days=5))
             deadline = created + dt.timedelta(days=rng.choice((30, 60, 90, 180)))
-            steps = {"pending": [], "in_progress": ["start"], "returned": ["start", "submit", "return"],
-                     "submitted": ["start", "submit"], "street_approved": ["start", "submit", "approve:street"],
-                     "district_approved": ["start", "submit", "approve:street", "approve:district"],
-                     "cleared": ["start", "submit", "approve:street"]
-                     + (["approve:district", "clear:city"] if has_city else ["clear:district"])}[status]
+            steps = {
+                "pending": [],
+                "in_progress": ["start"],
+                "returned": ["start", "submit", "return"],
+                "submitted": ["start", "submit"],
+                "street_approved": ["start", "submit", "approve:street"],
+                "district_approved": ["start", "submit", "approve:street", "approve:district"],
+                "cleared": ["start", "submit", "approve:street"]
+                + (["approve:district", "clear:city"] if has_city else ["clear:district"]),
+            }[status]
             iid = self.next_id("item")
             day = created
             stamps = []
@@ -599,54 +897,117 @@ class Records:
                 day = min(today, day + dt.timedelta(days=rng.randint(1, 40)))
                 stamps.append(day)
             street = org["street_id"]
-            w.add(RectificationItem, {
-                "id": iid, "org_id": org["id"], "source_type": source_type, "source_id": source_id,
-                "problem": self.corpus.text(40, 160), "measure": "建立健全制度，追回资金，约谈责任人。",
-                "responsible_person": rng.choice(self.person_names), "responsible_user_id": city.member[org["id"]],
-                "deadline": deadline, "package_id": package_id, "status": status,
-                "submitted_at": _aware(stamps[1], rng) if len(stamps) > 1 and status != "returned" else None,
-                "cleared_at": _aware(stamps[-1], rng) if status == "cleared" else None,
-                "reopened_count": 0, "last_return_reason": "整改材料不完整，请补充。" if status == "returned" else "",
-                "created_by_id": city.street_insp[street], "version": 1 + len(steps),
-            })
-            reviewers = {"street": city.street_insp[street], "district": city.district_insp[org["district_id"]],
-                         "city": city.users["city_insp"], "": city.member[org["id"]]}
+            w.add(
+                RectificationItem,
+                {
+                    "id": iid,
+                    "org_id": org["id"],
+                    "source_type": source_type,
+                    "source_id": source_id,
+                    "problem": self.corpus.text(40, 160),
+                    "measure": "建立健全制度，追回资金，约谈责任人。",
+                    "responsible_person": rng.choice(self.person_names),
+                    "responsible_user_id": city.member[org["id"]],
+                    "deadline": deadline,
+                    "package_id": package_id,
+                    "status": status,
+                    "submitted_at": _aware(stamps[1], rng)
+                    if len(stamps) > 1 and status != "returned"
+                    else None,
+                    "cleared_at": _aware(stamps[-1], rng) if status == "cleared" else None,
+                    "reopened_count": 0,
+                    "last_return_reason": "整改材料不完整，请补充。"
+                    if status == "returned"
+                    else "",
+                    "created_by_id": city.street_insp[street],
+                    "version": 1 + len(steps),
+                },
+            )
+            reviewers = {
+                "street": city.street_insp[street],
+                "district": city.district_insp[org["district_id"]],
+                "city": city.users["city_insp"],
+                "": city.member[org["id"]],
+            }
             for s, day in zip(steps, stamps, strict=True):
                 decision, _, level = s.partition(":")
                 if decision == "return":
                     level = "street"
-                w.add(ItemReview, {"id": self.next_id("item_review"), "item_id": iid, "level": level or "village",
-                                   "reviewer_id": reviewers[level], "decision": decision,
-                                   "reason": "整改材料不完整，请补充。" if decision == "return" else "",
-                                   "created_at": _aware(day, rng)})
+                w.add(
+                    ItemReview,
+                    {
+                        "id": self.next_id("item_review"),
+                        "item_id": iid,
+                        "level": level or "village",
+                        "reviewer_id": reviewers[level],
+                        "decision": decision,
+                        "reason": "整改材料不完整，请补充。" if decision == "return" else "",
+                        "created_at": _aware(day, rng),
+                    },
+                )
             if steps:
-                w.add(ProgressNote, {"id": self.next_id("progress_note"), "item_id": iid,
-                                     "author_id": city.member[org["id"]], "note": self.corpus.text(30, 120),
-                                     "created_at": _aware(stamps[0], rng)})
+                w.add(
+                    ProgressNote,
+                    {
+                        "id": self.next_id("progress_note"),
+                        "item_id": iid,
+                        "author_id": city.member[org["id"]],
+                        "note": self.corpus.text(30, 120),
+                        "created_at": _aware(stamps[0], rng),
+                    },
+                )
 
     def package(self, source_type: str, source_id: int, org: dict) -> tuple[int, bool]:
         rng, city = self.rng, self.city
         pid = self.next_id("package")
         has_city = rng.random() < 0.3
-        self.w.add(ResponsibilityPackage, {"id": pid, "org_id": org["id"], "version": 1,
-                                           "title": f"{org['name']}整改包保（{source_type}-{source_id}）",
-                                           "source_type": source_type, "source_id": source_id})
-        members = [("district", "district_leader", city.district_leader[org["district_id"]]),
-                   ("street", "street_leader", city.street_insp[org["street_id"]]),
-                   ("village", "direct", city.member[org["id"]])]
+        self.w.add(
+            ResponsibilityPackage,
+            {
+                "id": pid,
+                "org_id": org["id"],
+                "version": 1,
+                "title": f"{org['name']}整改包保（{source_type}-{source_id}）",
+                "source_type": source_type,
+                "source_id": source_id,
+            },
+        )
+        members = [
+            ("district", "district_leader", city.district_leader[org["district_id"]]),
+            ("street", "street_leader", city.street_insp[org["street_id"]]),
+            ("village", "direct", city.member[org["id"]]),
+        ]
         if has_city:
             members.insert(0, ("city", "city_leader", city.users["city_leader"]))
         for level, role, uid in members:
-            self.w.add(PackageMember, {"id": self.next_id("package_member"), "package_id": pid, "level": level,
-                                       "role": role, "person_name": rng.choice(self.person_names),
-                                       "post": "包保责任人", "unit_name": org["name"], "phone": "", "user_id": uid})
+            self.w.add(
+                PackageMember,
+                {
+                    "id": self.next_id("package_member"),
+                    "package_id": pid,
+                    "level": level,
+                    "role": role,
+                    "person_name": rng.choice(self.person_names),
+                    "post": "包保责任人",
+                    "unit_name": org["name"],
+                    "phone": "",
+                    "user_id": uid,
+                },
+            )
         return pid, has_city
 
     def write_outbox(self) -> None:
         now = utcnow()
         for record_type, record_id in self.outbox:
-            self.w.add(SearchOutbox, {"record_type": record_type, "record_id": record_id, "op": "upsert",
-                                      "created_at": now})
+            self.w.add(
+                SearchOutbox,
+                {
+                    "record_type": record_type,
+                    "record_id": record_id,
+                    "op": "upsert",
+                    "created_at": now,
+                },
+            )
 
 
 def _reset_sequences(conn) -> None:
@@ -658,20 +1019,40 @@ def _reset_sequences(conn) -> None:
         if len(pk) != 1 or not pk[0].autoincrement or pk[0].type.python_type is not int:
             continue
         col = pk[0].name
-        conn.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{col}'), "
-            f"COALESCE((SELECT MAX({col}) FROM {table.name}), 0) + 1, false) "
-            f"WHERE pg_get_serial_sequence('{table.name}', '{col}') IS NOT NULL"))
+        conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', '{col}'), "
+                f"COALESCE((SELECT MAX({col}) FROM {table.name}), 0) + 1, false) "
+                f"WHERE pg_get_serial_sequence('{table.name}', '{col}') IS NOT NULL"
+            )
+        )
 
 
-def generate(db_url: str = DEFAULT_DB_URL, cases: int = 100_000, items: int = 50_000, seed: int = 2026,
-             *, today: dt.date | None = None, audits: int | None = None, quiet: bool = False,
-             analyze: bool = True) -> dict[str, int]:
-    """Empty the database at ``db_url`` and fill it with a generated city; returns rows per table."""
+def generate(
+    db_url: str = DEFAULT_DB_URL,
+    cases: int = 100_000,
+    items: int = 50_000,
+    seed: int = 2026,
+    *,
+    today: dt.date | None = None,
+    audits: int | None = None,
+    quiet: bool = False,
+    analyze: bool = True,
+    disclosure: bool = True,
+    streets: int = STREETS,
+    grassroots: int = GRASSROOTS,
+) -> dict[str, int]:
+    """Empty the database at ``db_url`` and fill it with a generated city; returns rows per table.
+
+    ``streets``/``grassroots`` shrink the tree (tests); ``disclosure=False`` skips the year of
+    disclosure records; ``audits`` defaults to cases/10.
+    """
     today = today or dt.date.today()
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
     if db_url.startswith("sqlite:///"):
-        os.makedirs(os.path.dirname(os.path.abspath(db_url[len("sqlite:///"):])) or ".", exist_ok=True)
+        os.makedirs(
+            os.path.dirname(os.path.abspath(db_url[len("sqlite:///") :])) or ".", exist_ok=True
+        )
     engine = create_engine(db_url)
     t_start = time.perf_counter()
     Base.metadata.drop_all(engine)
@@ -687,7 +1068,11 @@ def generate(db_url: str = DEFAULT_DB_URL, cases: int = 100_000, items: int = 50
         seed_catalog(session)
         session.commit()
         roles = {r.code: r.id for r in session.scalars(select(Role))}
-        catalogue = list(session.scalars(select(DisclosureCatalogItem).where(DisclosureCatalogItem.active.is_(True))))
+        catalogue = list(
+            session.scalars(
+                select(DisclosureCatalogItem).where(DisclosureCatalogItem.active.is_(True))
+            )
+        )
         session.expunge_all()
 
     rng = random.Random(seed)
@@ -696,7 +1081,7 @@ def generate(db_url: str = DEFAULT_DB_URL, cases: int = 100_000, items: int = 50
     with engine.begin() as conn:
         w = Writer(conn)
         t = time.perf_counter()
-        city = build_city(rng)
+        city = build_city(rng, streets, grassroots)
         for row in city.orgs:
             w.add(Org, row)
         for row in city.closure:
@@ -704,8 +1089,10 @@ def generate(db_url: str = DEFAULT_DB_URL, cases: int = 100_000, items: int = 50
         add_users(w, city, roles, hash_password(BENCH_PASSWORD))
         w.flush()
         phases.append(("orgs and users", time.perf_counter() - t))
-        say(f"orgs: {len(city.districts)} districts, {len(city.streets)} streets, "
-            f"{len(city.grassroots)} communities/villages; users: {len(city.users)}")
+        say(
+            f"orgs: {len(city.districts)} districts, {len(city.streets)} streets, "
+            f"{len(city.grassroots)} communities/villages; users: {len(city.users)}"
+        )
 
         rec = Records(w, city, rng, corpus, today)
         t = time.perf_counter()
@@ -722,7 +1109,8 @@ def generate(db_url: str = DEFAULT_DB_URL, cases: int = 100_000, items: int = 50
         phases.append(("audits", time.perf_counter() - t))
 
         t = time.perf_counter()
-        rec.disclosure(catalogue, today.year - 1)
+        if disclosure:
+            rec.disclosure(catalogue, today.year - 1)
         w.flush()
         phases.append(("disclosure", time.perf_counter() - t))
 
@@ -747,32 +1135,67 @@ def generate(db_url: str = DEFAULT_DB_URL, cases: int = 100_000, items: int = 50
 
     counts = dict(w.count)
     if not quiet:
-        rows = [[name, w.count[name], w.seconds[name], w.count[name] / w.seconds[name] if w.seconds[name] else 0.0]
-                for name in sorted(w.count, key=lambda n: -w.count[n])]
+        rows = [
+            [
+                name,
+                w.count[name],
+                w.seconds[name],
+                w.count[name] / w.seconds[name] if w.seconds[name] else 0.0,
+            ]
+            for name in sorted(w.count, key=lambda n: -w.count[n])
+        ]
         print()
-        print_table(["table", "rows", "insert s", "rows/s"], rows,
-                    title=f"Generated into {engine.dialect.name} (seed {seed}, today {today})")
+        print_table(
+            ["table", "rows", "insert s", "rows/s"],
+            rows,
+            title=f"Generated into {engine.dialect.name} (seed {seed}, today {today})",
+        )
         print()
         print_table(["phase", "seconds (generation + insert)"], [[p, s] for p, s in phases])
         total_rows = sum(counts.values())
-        print(f"\n{total_rows:,} rows in {total_s:.1f}s ({total_rows / total_s:,.0f} rows/s overall)")
+        print(
+            f"\n{total_rows:,} rows in {total_s:.1f}s ({total_rows / total_s:,.0f} rows/s overall)"
+        )
     return counts
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db-url", default=DEFAULT_DB_URL, help=f"SQLAlchemy URL (default {DEFAULT_DB_URL})")
-    parser.add_argument("--cases", type=int, default=100_000, help="clues (about a third become cases)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--db-url", default=DEFAULT_DB_URL, help=f"SQLAlchemy URL (default {DEFAULT_DB_URL})"
+    )
+    parser.add_argument(
+        "--cases", type=int, default=100_000, help="clues (about a third become cases)"
+    )
     parser.add_argument("--items", type=int, default=50_000, help="rectification items")
     parser.add_argument("--audits", type=int, default=None, help="audits (default cases/10)")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--today", type=dt.date.fromisoformat, default=None,
-                        help="the generator's today (default: the real today); same seed and today, same rows")
+    parser.add_argument(
+        "--today",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="the generator's today (default: the real today); same seed and today, same rows",
+    )
+    parser.add_argument(
+        "--streets", type=int, default=STREETS, help="streets/townships (at least 13)"
+    )
+    parser.add_argument("--grassroots", type=int, default=GRASSROOTS, help="communities/villages")
     parser.add_argument("--no-analyze", action="store_true", help="skip ANALYZE after loading")
     args = parser.parse_args(argv)
     os.makedirs(OUT, exist_ok=True)
-    generate(args.db_url, cases=args.cases, items=args.items, seed=args.seed, today=args.today,
-             audits=args.audits, analyze=not args.no_analyze)
+    generate(
+        args.db_url,
+        cases=args.cases,
+        items=args.items,
+        seed=args.seed,
+        today=args.today,
+        audits=args.audits,
+        analyze=not args.no_analyze,
+        streets=args.streets,
+        grassroots=args.grassroots,
+    )
     return 0
 
 

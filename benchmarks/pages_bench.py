@@ -65,8 +65,11 @@ def pick(session, today_year: int, rng: random.Random) -> dict:
     case_ids = list(session.scalars(select(Case.id).order_by(Case.id)))
     # The district with the most communities/villages: the heaviest district view.
     district_id = session.execute(
-        select(Org.district_id, func.count()).where(Org.level.in_(("community", "village")))
-        .group_by(Org.district_id).order_by(func.count().desc()).limit(1)
+        select(Org.district_id, func.count())
+        .where(Org.level.in_(("community", "village")))
+        .group_by(Org.district_id)
+        .order_by(func.count().desc())
+        .limit(1)
     ).first()[0]
     return {
         "case_ids": rng.sample(case_ids, min(200, len(case_ids))) if case_ids else [],
@@ -82,20 +85,32 @@ def pages(ctx: dict, has_route) -> list[tuple[str, object]]:
         ("bare view (floor)", BARE_PATH),
         ("bare view + identity", BARE_IDENTITY_PATH),
         ("case list (first page)", "/cases/list"),
-        ("case list (filtered)", "/cases/list?status=closed&source=petition&date_from=2019-01-01&amount_min=10000"),
+        (
+            "case list (filtered)",
+            "/cases/list?status=closed&source=petition&date_from=2019-01-01&amount_min=10000",
+        ),
         ("clue list (filtered)", "/cases/clues?status=open&category=integrity"),
         ("case page", (lambda: f"/cases/{rng.choice(case_ids)}") if case_ids else None),
         ("ledger list (filtered)", "/ledger?status=in_progress"),
         ("ledger board", "/ledger/board"),
-        ("district disclosure view", f"/disclosure/rates?unit={ctx['district_id']}&year={ctx['year']}"),
+        (
+            "district disclosure view",
+            f"/disclosure/rates?unit={ctx['district_id']}&year={ctx['year']}",
+        ),
     ]
     if has_route("reports.dashboard"):
         out.append(("dashboard", "/reports"))
     return [(name, url) for name, url in out if url is not None]
 
 
-def run(db_url: str, runs: int, warmup: int, user: str, only: list[str] | None = None,
-        profile: str | None = None) -> list[dict]:
+def run(
+    db_url: str,
+    runs: int,
+    warmup: int,
+    user: str,
+    only: list[str] | None = None,
+    profile: str | None = None,
+) -> list[dict]:
     import datetime as dt
 
     from pyramid.interfaces import IRoutesMapper
@@ -109,7 +124,9 @@ def run(db_url: str, runs: int, warmup: int, user: str, only: list[str] | None =
 
     with Session(wsgi.registry["dbengine"]) as session:
         ctx = pick(session, dt.date.today().year, random.Random(7))
-    app = webtest.TestApp(wsgi, extra_environ={"HTTP_HOST": "localhost", "REMOTE_ADDR": "127.0.0.1"})
+    app = webtest.TestApp(
+        wsgi, extra_environ={"HTTP_HOST": "localhost", "REMOTE_ADDR": "127.0.0.1"}
+    )
     login(app, user)
 
     results = []
@@ -149,12 +166,25 @@ def run(db_url: str, runs: int, warmup: int, user: str, only: list[str] | None =
             goal_text, ok = f"≥ {goal:.0%} of bare", verdict(share, goal, higher_is_better=True)
         else:
             goal_text, ok = "", ""
-        table.append([r["page"], r["median"], r["p95"], 1000 / r["median"] if r["median"] else 0.0,
-                      f"{share:.1%}", f"{r['bytes'] / 1024:.0f}", goal_text, ok])
+        table.append(
+            [
+                r["page"],
+                r["median"],
+                r["p95"],
+                1000 / r["median"] if r["median"] else 0.0,
+                f"{share:.1%}",
+                f"{r['bytes'] / 1024:.0f}",
+                goal_text,
+                ok,
+            ]
+        )
     print()
-    print_table(["page", "median ms", "p95 ms", "req/s (1 client)", "vs bare", "KiB", "goal", ""], table,
-                title=f"Pages through the WSGI stack as {user} ({wsgi.registry['dbengine'].dialect.name}, "
-                      f"{runs} runs after {warmup} warm-up)")
+    print_table(
+        ["page", "median ms", "p95 ms", "req/s (1 client)", "vs bare", "KiB", "goal", ""],
+        table,
+        title=f"Pages through the WSGI stack as {user} ({wsgi.registry['dbengine'].dialect.name}, "
+        f"{runs} runs after {warmup} warm-up)",
+    )
     print(f"\n{machine_note()}")
     wsgi.registry["dbengine"].dispose()
     return results
@@ -175,12 +205,18 @@ def print_profile(request, runs: int, name: str) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db-url", default=DEFAULT_DB_URL)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--user", default="city_insp", help="generated user to log in as (e.g. d01_insp, s001_insp)")
-    parser.add_argument("--page", action="append", help="only this page (repeatable; the floor is always run)")
+    parser.add_argument(
+        "--user", default="city_insp", help="generated user to log in as (e.g. d01_insp, s001_insp)"
+    )
+    parser.add_argument(
+        "--page", action="append", help="only this page (repeatable; the floor is always run)"
+    )
     parser.add_argument("--profile", help="page name to profile with pyinstrument after timing it")
     args = parser.parse_args(argv)
     run(args.db_url, args.runs, args.warmup, args.user, args.page, args.profile)
