@@ -341,6 +341,8 @@ class Clue(TimestampMixin, Base):
         UniqueConstraint("org_id", "number", name="uq_clue_org_number"),
         Index("ix_clue_origin", "origin_type", "origin_id"),
         Index("ix_clue_status_due", "status", "due_date"),
+        # The list under the jurisdiction filter (org_id IN subtree), by status and date.
+        Index("ix_clue_org_status_received", "org_id", "status", "received_date"),
     )
 
     @property
@@ -508,6 +510,8 @@ class Case(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("org_id", "number", name="uq_case_file_org_number"),
         Index("ix_case_stage_due", "stage", "due_date"),
+        # The list under the jurisdiction filter (org_id IN subtree), newest first.
+        Index("ix_case_org_opened", "org_id", "opened_on", "stage"),
     )
 
     @property

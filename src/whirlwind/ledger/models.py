@@ -195,6 +195,8 @@ class RectificationItem(TimestampMixin, Base):
     __table_args__ = (
         Index("ix_item_source", "source_type", "source_id"),
         Index("ix_item_status_deadline", "status", "deadline"),
+        # Board counts and lists under the jurisdiction filter read this index, not the rows.
+        Index("ix_item_org_status_deadline", "org_id", "status", "deadline"),
     )
 
     @property
