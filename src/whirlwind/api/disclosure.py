@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import colander
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from whirlwind.api.framework import (
     BOOLEAN,
@@ -336,8 +337,10 @@ class CheckQuery(ListQuery):
 )
 def checks_list(request):
     p = query_params(request, CheckQuery)
-    stmt = select(DisclosureCheck).order_by(
-        DisclosureCheck.checked_on.desc(), DisclosureCheck.id.desc()
+    stmt = (
+        select(DisclosureCheck)
+        .options(joinedload(DisclosureCheck.org))
+        .order_by(DisclosureCheck.checked_on.desc(), DisclosureCheck.id.desc())
     )
     stmt = scope_to_unit(stmt, DisclosureCheck.org_id, request.identity, p["unit"])
     if p["result"]:
