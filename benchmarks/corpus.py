@@ -28,8 +28,20 @@ WORDS = (
     "被反映人 相关 规定 程序 手续 审批 签字 公章 票据 金额 元 万元 年 月 日 期间 负责 管理 "
     "使用 保管 存在 未经 擅自 多次 长期 共计 其中 用于 个人 家庭 亲属 朋友 公司 老板 工人"
 ).split()
-PHRASES = ["扶贫资金", "低保金", "危房改造补贴", "征地补偿款", "集体资产", "工程款", "惠农补贴",
-           "土地流转费", "退耕还林补助", "养老保险金", "农机购置补贴", "村级小微工程"]
+PHRASES = [
+    "扶贫资金",
+    "低保金",
+    "危房改造补贴",
+    "征地补偿款",
+    "集体资产",
+    "工程款",
+    "惠农补贴",
+    "土地流转费",
+    "退耕还林补助",
+    "养老保险金",
+    "农机购置补贴",
+    "村级小微工程",
+]
 UNIT_SUFFIX = ["村委会", "村民委员会", "居委会", "经济合作社", "街道办事处", "卫生院", "中心小学"]
 CATEGORIES = ["political", "organization", "integrity", "mass", "work", "life"]
 SOURCES = ["petition", "assigned", "inspection", "audit", "supervision", "committee", "other"]
@@ -107,8 +119,14 @@ class Corpus:
             n += len(s)
         return "".join(parts)
 
-    def record(self, i: int, orgs: list[tuple[int, int | None, int | None]], lo: int = 300, hi: int = 2000,
-               record_type: str | None = None) -> dict:
+    def record(
+        self,
+        i: int,
+        orgs: list[tuple[int, int | None, int | None]],
+        lo: int = 300,
+        hi: int = 2000,
+        record_type: str | None = None,
+    ) -> dict:
         """One document in the builders' format. ``orgs``: (org_id, district_id, street_id)."""
         rng = self.rng
         org_id, district_id, street_id = rng.choice(orgs)
@@ -118,8 +136,13 @@ class Corpus:
         cut = rng.randrange(len(text))
         text = text[:cut] + "被反映人" + "、".join(persons) + "。" + text[cut:]
         date = dt.date(2015, 1, 1) + dt.timedelta(days=rng.randrange(365 * 10))
-        title = "关于" + persons[0] + rng.choice(["违规", "涉嫌", "侵占", "截留"]) + \
-            rng.choice(PHRASES + ["工程", "资金", "补贴"]) + "问题"
+        title = (
+            "关于"
+            + persons[0]
+            + rng.choice(["违规", "涉嫌", "侵占", "截留"])
+            + rng.choice([*PHRASES, "工程", "资金", "补贴"])
+            + "问题"
+        )
         return {
             "type": record_type or ("case" if rng.random() < 0.3 else "clue"),
             "id": i,
@@ -136,7 +159,9 @@ class Corpus:
             "stage": rng.choice(STAGES),
             "date": date,
             "year": date.year,
-            "amount": decimal.Decimal(rng.randint(0, 2_000_000)) / 100 if rng.random() < 0.8 else None,
+            "amount": decimal.Decimal(rng.randint(0, 2_000_000)) / 100
+            if rng.random() < 0.8
+            else None,
         }
 
 
@@ -159,8 +184,38 @@ def synthetic_orgs(districts: int = 13, streets: int = 8, villages: int = 12, st
 # The query set of the benchmark and the recall tests: names inside names, phrases whose
 # parts occur apart, two-character terms, single characters, Latin, operators.
 QUERIES = [
-    "扶贫资金", "低保金", "危房改造补贴", "征地补偿款", "集体资产", "工程款", "惠农补贴", "土地流转费",
-    "村委会", "会计", "截留", "挪用", "虚报冒领", "优亲厚友", "吃拿卡要", "公款吃喝", "围标", "串标",
-    "留党察看", "严重警告", "四议两公开", "冷硬横推", "PPP", "12388", "A级", "资金", "补贴", "工程",
-    "\"扶贫资金\"", "扶贫 资金", "截留 OR 挪用", "资金 -扶贫", "村级小微工程", "退耕还林补助",
+    "扶贫资金",
+    "低保金",
+    "危房改造补贴",
+    "征地补偿款",
+    "集体资产",
+    "工程款",
+    "惠农补贴",
+    "土地流转费",
+    "村委会",
+    "会计",
+    "截留",
+    "挪用",
+    "虚报冒领",
+    "优亲厚友",
+    "吃拿卡要",
+    "公款吃喝",
+    "围标",
+    "串标",
+    "留党察看",
+    "严重警告",
+    "四议两公开",
+    "冷硬横推",
+    "PPP",
+    "12388",
+    "A级",
+    "资金",
+    "补贴",
+    "工程",
+    '"扶贫资金"',
+    "扶贫 资金",
+    "截留 OR 挪用",
+    "资金 -扶贫",
+    "村级小微工程",
+    "退耕还林补助",
 ]

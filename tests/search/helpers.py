@@ -3,9 +3,9 @@ substring, and indexing of the test transaction's outbox."""
 
 from __future__ import annotations
 
+from benchmarks.corpus import Corpus
 from whoosh import index as windex
 
-from benchmarks.corpus import Corpus
 from whirlwind.search import engine, indexer, query
 from whirlwind.search.analysis import normalize
 from whirlwind.search.schema import to_fields

@@ -15,7 +15,7 @@ import time
 
 import pytest
 from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from tests.factories import make_tree, make_users
 from whirlwind.cases import services
@@ -26,7 +26,18 @@ from whirlwind.search import engine, indexer, query
 
 WHIRLWIND = [sys.executable, "-m", "whirlwind.cli"]
 TODAY = dt.date.today()
-WORDS = ["扶贫资金", "低保金", "危房改造补贴", "集体资产", "工程款", "惠农补贴", "张伟华", "李强", "截留", "挪用"]
+WORDS = [
+    "扶贫资金",
+    "低保金",
+    "危房改造补贴",
+    "集体资产",
+    "工程款",
+    "惠农补贴",
+    "张伟华",
+    "李强",
+    "截留",
+    "挪用",
+]
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +69,13 @@ def site(db_url, tmp_path_factory):
         f"whirlwind.attachments_dir = {directory / 'attachments'}\n",
         encoding="utf-8",
     )
-    yield {"url": url, "factory": factory, "ini": str(ini), "base": str(directory / "index"), "orgs": orgs}
+    yield {
+        "url": url,
+        "factory": factory,
+        "ini": str(ini),
+        "base": str(directory / "index"),
+        "orgs": orgs,
+    }
     eng.dispose()
     if url.startswith("postgresql"):
         from whirlwind.testing import pgdb
@@ -76,8 +93,13 @@ def write_round(site, rng, n=6):
             org = s.get(Org, rng.choice(site["orgs"]))
             words = rng.sample(WORDS, 3)
             services.create_clue(
-                s, None, org=org, source="petition", received_date=TODAY - dt.timedelta(days=rng.randint(1, 900)),
-                title="反映" + words[0] + "问题", summary="".join(words) + "。",
+                s,
+                None,
+                org=org,
+                source="petition",
+                received_date=TODAY - dt.timedelta(days=rng.randint(1, 900)),
+                title="反映" + words[0] + "问题",
+                summary="".join(words) + "。",
                 persons=[{"name": rng.choice(["张伟", "张伟华", "王芳"]), "unit_name": org.name}],
             )
         ids = list(s.scalars(select(Clue.id)))
@@ -89,7 +111,9 @@ def write_round(site, rng, n=6):
 
 
 def run(args, timeout=120):
-    return subprocess.run([*WHIRLWIND, *args], capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [*WHIRLWIND, *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 def index_matches_db(site) -> tuple[set, set]:
@@ -97,8 +121,13 @@ def index_matches_db(site) -> tuple[set, set]:
         in_db = {("clue", i) for i in s.scalars(select(Clue.id))}
     pool = engine.ReaderPool(site["base"])
     try:
-        in_ix = pool.run(lambda v: {(t, r) for t, r, d in zip(v.cols["type"], v.cols["rid"], range(10**9))
-                                    if d in v.live})
+        in_ix = pool.run(
+            lambda v: {
+                (t, r)
+                for t, r, d in zip(v.cols["type"], v.cols["rid"], range(10**9), strict=False)
+                if d in v.live
+            }
+        )
     finally:
         pool.close()
     return in_db, in_ix
@@ -111,8 +140,12 @@ def test_killed_indexer_loses_nothing(site):
     deadline = time.monotonic() + 25
     env = dict(os.environ)
     while kills < 4 and time.monotonic() < deadline:
-        proc = subprocess.Popen([*WHIRLWIND, "index", site["ini"], "--interval", "0.02", "--batch", "3"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        proc = subprocess.Popen(
+            [*WHIRLWIND, "index", site["ini"], "--interval", "0.02", "--batch", "3"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
         try:
             for _ in range(rng.randint(1, 2)):
                 write_round(site, rng)
@@ -143,8 +176,11 @@ def test_check_reports_a_difference(site):
 
 
 def test_sigterm_finishes_cleanly(site):
-    proc = subprocess.Popen([*WHIRLWIND, "index", site["ini"], "--interval", "0.05"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*WHIRLWIND, "index", site["ini"], "--interval", "0.05"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     time.sleep(3)
     write_round(site, random.Random(5), 3)
     time.sleep(1.5)  # a change is searchable within ≤ 2 s

@@ -7,8 +7,8 @@ from __future__ import annotations
 import decimal
 
 import pytest
-
 from benchmarks.corpus import QUERIES
+
 from tests.search.helpers import all_ids, build_index, corpus_docs, truth
 from whirlwind.search import query
 from whirlwind.search.analysis import highlight, query_slots
@@ -26,7 +26,11 @@ def corpus(tmp_path_factory):
     ]
     base = dict(docs[0])
     for i, (text, persons) in enumerate(extra, start=10_001):
-        docs.append(dict(base, id=i, number=f"T{i}", title=text, text=text + "。", persons=persons, units=[]))
+        docs.append(
+            dict(
+                base, id=i, number=f"T{i}", title=text, text=text + "。", persons=persons, units=[]
+            )
+        )
     pool = build_index(tmp_path_factory.mktemp("ix"), docs)
     yield docs, pool
     pool.close()
@@ -39,7 +43,17 @@ def ids(pool, q, scope=None, **kw):
 def test_every_benchmark_query_has_recall_and_precision_one(corpus):
     docs, pool = corpus
     checked = 0
-    for q in QUERIES + ["张伟", "张", "资", "伟华", "12", "a", "(截留 OR 挪用) 资金 -扶贫", "NOT 资金"]:
+    for q in [
+        *QUERIES,
+        "张伟",
+        "张",
+        "资",
+        "伟华",
+        "12",
+        "a",
+        "(截留 OR 挪用) 资金 -扶贫",
+        "NOT 资金",
+    ]:
         expected = truth(query.parse(q), docs)
         got = ids(pool, q)
         assert got == expected, (q, len(got), len(expected))
@@ -67,7 +81,11 @@ def test_quoted_phrase_is_exact(corpus):
 
 
 def test_slots():
-    assert query_slots("扶贫资金") == [(0, "term", "扶贫"), (1, "term", "贫资"), (2, "term", "资金")]
+    assert query_slots("扶贫资金") == [
+        (0, "term", "扶贫"),
+        (1, "term", "贫资"),
+        (2, "term", "资金"),
+    ]
     assert query_slots("张") == [(0, "prefix", "张")]
     assert query_slots("ＰＰＰ") == [(0, "term", "pp"), (1, "term", "pp")]
     assert query_slots("，。") == []
@@ -78,13 +96,22 @@ def test_filters_and_facets_match_the_documents(corpus):
     q = "资金"
     base = truth(query.parse(q), docs)
     by_id = {d["id"]: d for d in docs}
-    params = query.SearchParams(category=["integrity"], year_from=2017, year_to=2021,
-                                amount_min=decimal.Decimal("1000"), source=["petition", "audit", "other"])
+    params = query.SearchParams(
+        category=["integrity"],
+        year_from=2017,
+        year_to=2021,
+        amount_min=decimal.Decimal("1000"),
+        source=["petition", "audit", "other"],
+    )
     base_all = set(by_id)
     expected = {
-        i for i in base_all
-        if "integrity" in by_id[i]["category"] and 2017 <= by_id[i]["year"] <= 2021
-        and by_id[i]["amount"] is not None and by_id[i]["amount"] >= 1000 and by_id[i]["source"] in ("petition", "audit", "other")
+        i
+        for i in base_all
+        if "integrity" in by_id[i]["category"]
+        and 2017 <= by_id[i]["year"] <= 2021
+        and by_id[i]["amount"] is not None
+        and by_id[i]["amount"] >= 1000
+        and by_id[i]["source"] in ("petition", "audit", "other")
     }
     assert expected
     assert all_ids(pool, params) == expected
@@ -95,7 +122,9 @@ def test_filters_and_facets_match_the_documents(corpus):
     assert sum(facets.values()) == len(base)
     assert facets["11"] == sum(1 for i in base if by_id[i]["district_id"] == 11)
     stage = dict(r.facets["stage"])
-    assert stage == {s: c for s, c in stage.items() if c == sum(1 for i in base if by_id[i]["stage"] == s)}
+    assert stage == {
+        s: c for s, c in stage.items() if c == sum(1 for i in base if by_id[i]["stage"] == s)
+    }
 
 
 def test_person_filter_matches_inside_names(corpus):
@@ -119,7 +148,7 @@ def test_jurisdiction_limits_hits_and_facets(corpus):
 
 
 def test_sort_by_date_and_pagination_cover_every_hit_once(corpus):
-    docs, pool = corpus
+    _docs, pool = corpus
     params = query.SearchParams(q="资金", sort="date", size=7)
     seen = []
     for page in range(1, 100):
@@ -136,8 +165,14 @@ def test_sort_by_date_and_pagination_cover_every_hit_once(corpus):
 def test_query_parser():
     assert query.parse("") is None
     assert query.parse("a b") == ("and", [("term", "a"), ("term", "b")])
-    assert query.parse("a OR b -c") == ("or", [("term", "a"), ("and", [("term", "b"), ("not", ("term", "c"))])])
-    assert query.parse('"a b" (c | d') == ("and", [("term", "a b"), ("or", [("term", "c"), ("term", "d")])])
+    assert query.parse("a OR b -c") == (
+        "or",
+        [("term", "a"), ("and", [("term", "b"), ("not", ("term", "c"))])],
+    )
+    assert query.parse('"a b" (c | d') == (
+        "and",
+        [("term", "a b"), ("or", [("term", "c"), ("term", "d")])],
+    )
     assert query.parse("NOT x") == ("and", [("not", ("term", "x"))])
 
 

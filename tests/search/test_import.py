@@ -51,7 +51,9 @@ def test_import_creates_clues_and_cases_once(as_user, dbsession, tree):
     res = upload(app, csv_bytes(*GOOD), status=302)
     out = run_job(app, res)
     assert out == {"done": 2, "total": 2, "created": 2, "skipped": 0, "finished": True}
-    clues = list(dbsession.scalars(select(Clue).where(Clue.number.like("H2019%")).order_by(Clue.number)))
+    clues = list(
+        dbsession.scalars(select(Clue).where(Clue.number.like("H2019%")).order_by(Clue.number))
+    )
     assert [c.org_id for c in clues] == [tree["V1"].id, tree["V2"].id]
     assert all(c.is_historical for c in clues)
     assert dbsession.scalar(select(func.count(Case.id)).where(Case.is_historical.is_(True))) == 1

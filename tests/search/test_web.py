@@ -16,8 +16,13 @@ TODAY = dt.date.today()
 
 def clue(session, org, title, summary, person, **kw):
     data = dict(
-        org=org, source="petition", received_date=TODAY - dt.timedelta(days=30), title=title, summary=summary,
-        persons=[{"name": person, "post": "会计", "unit_name": org.name}], categories=["false_claims"],
+        org=org,
+        source="petition",
+        received_date=TODAY - dt.timedelta(days=30),
+        title=title,
+        summary=summary,
+        persons=[{"name": person, "post": "会计", "unit_name": org.name}],
+        categories=["false_claims"],
         amount_involved=decimal.Decimal("5000"),
     )
     data.update(kw)
@@ -36,10 +41,24 @@ def index_dir(app, tmp_path):
 @pytest.fixture
 def records(dbsession, tree, users, index_dir):
     r = {
-        "v1": clue(dbsession, tree["V1"], "大潭村会计张伟华截留扶贫资金", "张伟华截留扶贫资金三万元，用于个人开支。", "张伟华"),
-        "v2": clue(dbsession, tree["V2"], "星光村扶贫工作资金问题", "反映扶贫工作中专项资金发放迟缓。", "李强",
-                   source="audit"),
-        "k1": clue(dbsession, tree["K1"], "三阳社区张伟截留扶贫资金", "张伟截留扶贫资金两万元。", "张伟"),
+        "v1": clue(
+            dbsession,
+            tree["V1"],
+            "大潭村会计张伟华截留扶贫资金",
+            "张伟华截留扶贫资金三万元，用于个人开支。",
+            "张伟华",
+        ),
+        "v2": clue(
+            dbsession,
+            tree["V2"],
+            "星光村扶贫工作资金问题",
+            "反映扶贫工作中专项资金发放迟缓。",
+            "李强",
+            source="audit",
+        ),
+        "k1": clue(
+            dbsession, tree["K1"], "三阳社区张伟截留扶贫资金", "张伟截留扶贫资金两万元。", "张伟"
+        ),
     }
     dbsession.flush()
     index_outbox(dbsession, index_dir)
@@ -85,7 +104,9 @@ def test_api_with_token(testapp, dbsession, users, records):
     from whirlwind.security import new_api_token
 
     _, raw = new_api_token(dbsession, users["street_c"])  # 大智街道: K1 only
-    res = testapp.get("/api/v1/search", params={"q": "扶贫资金"}, headers={"Authorization": f"Bearer {raw}"})
+    res = testapp.get(
+        "/api/v1/search", params={"q": "扶贫资金"}, headers={"Authorization": f"Bearer {raw}"}
+    )
     assert [h["id"] for h in res.json["hits"]] == [records["k1"].id]
 
 

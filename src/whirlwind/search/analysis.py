@@ -124,8 +124,19 @@ class GramTokenizer(Tokenizer):
     def __eq__(self, other):
         return isinstance(other, GramTokenizer)
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for pos, tok, s, e in index_tokens(normalize(value), start_pos):
             t.text = tok
@@ -149,7 +160,12 @@ class GramText(fields.TEXT):
 
     def index(self, value, **kwargs):
         for gram, positions in gram_positions(value).items():
-            yield gram.encode("utf-8"), len(positions), float(len(positions)), encode_positions(positions)
+            yield (
+                gram.encode("utf-8"),
+                len(positions),
+                float(len(positions)),
+                encode_positions(positions),
+            )
 
 
 def join_parts(parts) -> str:
@@ -157,7 +173,9 @@ def join_parts(parts) -> str:
     return "\n\u3000\n".join(p for p in parts if p)
 
 
-def highlight(text: str, terms: list[str], *, width: int = 120, limit: int = 3) -> list[tuple[str, bool]]:
+def highlight(
+    text: str, terms: list[str], *, width: int = 120, limit: int = 3
+) -> list[tuple[str, bool]]:
     """Cut a snippet of ``text`` around the first matches of ``terms`` (exact substrings,
     compared after normalization) and return it as (piece, is_match) pairs for the
     template to escape and mark. Without a match, the start of the text."""

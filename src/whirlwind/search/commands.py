@@ -14,9 +14,14 @@ def _factory(env):
 
 def index_args(parser):
     parser.add_argument("--once", action="store_true", help="apply pending outbox rows, then exit")
-    parser.add_argument("--check", action="store_true",
-                        help="compare the index with the database; exit 1 on a difference")
-    parser.add_argument("--batch", type=int, default=indexer.BATCH, help="outbox rows per Whoosh commit")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="compare the index with the database; exit 1 on a difference",
+    )
+    parser.add_argument(
+        "--batch", type=int, default=indexer.BATCH, help="outbox rows per Whoosh commit"
+    )
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between outbox polls")
 
 
@@ -31,7 +36,11 @@ def index_command(env, args):
             session.close()
         for line in result.lines:
             print(line)
-        print("索引与数据库一致。" if result.ok else "索引与数据库不一致，请运行 whirlwind index --once 或 whirlwind reindex。")
+        print(
+            "索引与数据库一致。"
+            if result.ok
+            else "索引与数据库不一致，请运行 whirlwind index --once 或 whirlwind reindex。"
+        )
         return 0 if result.ok else 1
     if args.once:
         n = indexer.apply_pending(factory, base, batch=args.batch)
@@ -58,8 +67,12 @@ def reindex_command(env, args):
 
 def import_args(parser):
     parser.add_argument("file", metavar="FILE", help="历史数据文件（.xlsx 或 .csv）")
-    parser.add_argument("--user", required=True, help="username of the importing user (jurisdiction, change log)")
-    parser.add_argument("--valid-only", action="store_true", help="import the valid rows even if others have errors")
+    parser.add_argument(
+        "--user", required=True, help="username of the importing user (jurisdiction, change log)"
+    )
+    parser.add_argument(
+        "--valid-only", action="store_true", help="import the valid rows even if others have errors"
+    )
     parser.add_argument("--chunk", type=int, default=200, help="rows per transaction")
 
 
@@ -117,11 +130,18 @@ def import_command(env, args):
                 request.dbsession.info["actor"] = actor
                 c, s = importer.import_rows(request.dbsession, actor, chunk)
         except DomainError as e:
-            print(f"\n{e.message}（此前的 {start} 行已导入，修正后重新运行即可，已导入的行会跳过）", file=sys.stderr)
+            print(
+                f"\n{e.message}（此前的 {start} 行已导入，修正后重新运行即可，已导入的行会跳过）",
+                file=sys.stderr,
+            )
             return 1
         created += c
         skipped += s
-        print("\r导入 " + progress_bar(start + len(chunk), total), end="", file=sys.stderr, flush=True)
+        print(
+            "\r导入 " + progress_bar(start + len(chunk), total), end="", file=sys.stderr, flush=True
+        )
     print(file=sys.stderr)
-    print(f"导入完成：新建 {created} 条，已存在跳过 {skipped} 条，有错误未导入 {len(result.errors)} 行。")
+    print(
+        f"导入完成：新建 {created} 条，已存在跳过 {skipped} 条，有错误未导入 {len(result.errors)} 行。"
+    )
     return 0

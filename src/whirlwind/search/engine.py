@@ -33,8 +33,20 @@ from whirlwind.search.analysis import PREFIX, query_slots
 from whirlwind.search.indexer import current_dir
 from whirlwind.search.schema import LIST_SEP
 
-COLUMNS = ("type", "rid", "org_id", "district_id", "street_id", "category", "source", "stage",
-           "year", "day", "amount", "names")
+COLUMNS = (
+    "type",
+    "rid",
+    "org_id",
+    "district_id",
+    "street_id",
+    "category",
+    "source",
+    "stage",
+    "year",
+    "day",
+    "amount",
+    "names",
+)
 
 
 class SegmentColumns:
@@ -193,13 +205,16 @@ def match_term(view: View, field: str, term: str, restrict=None) -> dict[int, fl
         for t in expanded[0][1]:
             ids, ws, _ = view.postings(field, t)
             if len(expanded[0][1]) == 1 and not tf:
-                tf = dict(zip(ids, ws))
+                tf = dict(zip(ids, ws, strict=False))
             else:
-                for i, w in zip(ids, ws):
+                for i, w in zip(ids, ws, strict=False):
                     tf[i] = tf.get(i, 0.0) + w
         if restrict is not None:
-            tf = {d: w for d, w in tf.items() if d in restrict} if len(tf) < len(restrict) \
+            tf = (
+                {d: w for d, w in tf.items() if d in restrict}
+                if len(tf) < len(restrict)
                 else {d: tf[d] for d in restrict if d in tf}
+            )
         else:
             tf = {d: w for d, w in tf.items() if d in view.live}
         return tf
@@ -226,7 +241,11 @@ def match_term(view: View, field: str, term: str, restrict=None) -> dict[int, fl
         for t in terms:
             _, _, vals = view.postings(field, t, weights=False, values_for=cand)
             for d, v in vals.items():
-                ps = {p - rel for p in accumulate(loads(v[_INT:] if v.endswith(b".") else v[_INT:] + b"."))}
+                ps = {
+                    p - rel
+                    # Whoosh's Positions encoding (our own index files, not user input).
+                    for p in accumulate(loads(v[_INT:] if v.endswith(b".") else v[_INT:] + b"."))  # noqa: S301
+                }
                 if d in per_doc:
                     per_doc[d] |= ps
                 else:
@@ -385,13 +404,20 @@ class ReaderPool:
             # Whoosh reuses an open segment reader by segment id even when the segment's
             # deletions changed (every update deletes the old version): reopen then.
             toc = {seg.segment_id(): seg.deleted_count() for seg in self.ix._segments()}
-            if any(r.segment().deleted_count() != toc.get(r.segment().segment_id())
-                   for r, _ in fresh.reader().leaf_readers() if hasattr(r, "segment")):
+            if any(
+                r.segment().deleted_count() != toc.get(r.segment().segment_id())
+                for r, _ in fresh.reader().leaf_readers()
+                if hasattr(r, "segment")
+            ):
                 fresh.close()
                 fresh = self.ix.searcher()
             self.searcher = fresh
             self.view = View(fresh, self._segments)
-            live_keys = {r.segment().segment_id() for r, _ in fresh.reader().leaf_readers() if hasattr(r, "segment")}
+            live_keys = {
+                r.segment().segment_id()
+                for r, _ in fresh.reader().leaf_readers()
+                if hasattr(r, "segment")
+            }
             for k in list(self._segments):
                 if k not in live_keys:
                     del self._segments[k]

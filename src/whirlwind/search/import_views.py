@@ -19,7 +19,10 @@ CHUNK = 100
 
 
 def jobs_dir(request) -> str:
-    path = request.registry.settings.get("whirlwind.import_dir") or index_base(request.registry.settings) + "-imports"
+    path = (
+        request.registry.settings.get("whirlwind.import_dir")
+        or index_base(request.registry.settings) + "-imports"
+    )
     os.makedirs(path, exist_ok=True)
     return path
 
@@ -51,51 +54,86 @@ def save_job(request, job: str, data: dict) -> None:
     os.replace(tmp, path)
 
 
-@view_config(route_name="search.import", renderer="whirlwind:search/templates/import.jinja2",
-             permission=Permission.CASES_IMPORT)
+@view_config(
+    route_name="search.import",
+    renderer="whirlwind:search/templates/import.jinja2",
+    permission=Permission.CASES_IMPORT,
+)
 def import_page(request):
-    ctx = {"errors": [], "headers": importer.HEADERS, "required": importer.REQUIRED, "valid": 0, "total": 0}
+    ctx = {
+        "errors": [],
+        "headers": importer.HEADERS,
+        "required": importer.REQUIRED,
+        "valid": 0,
+        "total": 0,
+    }
     if request.method != "POST":
         return ctx
     upload = request.POST.get("file")
     if upload is None or not hasattr(upload, "file"):
         raise ValidationFailed("请选择要导入的文件。")
-    data = upload.file.read(int(request.registry.settings.get("whirlwind.upload_max_bytes", 10 * 1024 * 1024)) + 1)
+    data = upload.file.read(
+        int(request.registry.settings.get("whirlwind.upload_max_bytes", 10 * 1024 * 1024)) + 1
+    )
     table = importer.read_table(data, upload.filename)
     result = importer.validate(request.dbsession, request.identity, table)
     valid_only = bool(request.POST.get("valid_only"))
-    ctx.update(errors=result.errors, valid=len(result.rows), total=result.total, filename=upload.filename)
+    ctx.update(
+        errors=result.errors, valid=len(result.rows), total=result.total, filename=upload.filename
+    )
     if (result.errors and not valid_only) or not result.rows:
         request.response.status_int = 400 if result.errors else 200
         return ctx
     job = str(uuid.uuid4())
-    save_job(request, job, {
-        "user_id": request.identity.id, "filename": upload.filename, "rows": [r.to_json() for r in result.rows],
-        "done": 0, "created": 0, "skipped": 0, "invalid": len(result.errors),
-        "errors": [e.__dict__ for e in result.errors[:500]],
-    })
+    save_job(
+        request,
+        job,
+        {
+            "user_id": request.identity.id,
+            "filename": upload.filename,
+            "rows": [r.to_json() for r in result.rows],
+            "done": 0,
+            "created": 0,
+            "skipped": 0,
+            "invalid": len(result.errors),
+            "errors": [e.__dict__ for e in result.errors[:500]],
+        },
+    )
     return HTTPFound(request.route_path("search.import_job", job=job))
 
 
-@view_config(route_name="search.import_job", renderer="whirlwind:search/templates/import_job.jinja2",
-             permission=Permission.CASES_IMPORT, request_method="GET")
+@view_config(
+    route_name="search.import_job",
+    renderer="whirlwind:search/templates/import_job.jinja2",
+    permission=Permission.CASES_IMPORT,
+    request_method="GET",
+)
 def import_job(request):
     job = request.matchdict["job"]
     data = load_job(request, job)
     return {"job": job, "data": data, "total": len(data["rows"])}
 
 
-@view_config(route_name="search.import_run", renderer="json", permission=Permission.CASES_IMPORT,
-             request_method="POST")
+@view_config(
+    route_name="search.import_run",
+    renderer="json",
+    permission=Permission.CASES_IMPORT,
+    request_method="POST",
+)
 def import_run(request):
     """Import the next chunk; the job file advances only after the chunk's commit."""
     job = request.matchdict["job"]
     data = load_job(request, job)
     rows = [importer.ImportRow(**r) for r in data["rows"][data["done"] : data["done"] + CHUNK]]
-    created, skipped = importer.import_rows(request.dbsession, (request.identity.id, request.identity.user.username),
-                                            rows)
-    new = dict(data, done=data["done"] + len(rows), created=data["created"] + created,
-               skipped=data["skipped"] + skipped)
+    created, skipped = importer.import_rows(
+        request.dbsession, (request.identity.id, request.identity.user.username), rows
+    )
+    new = dict(
+        data,
+        done=data["done"] + len(rows),
+        created=data["created"] + created,
+        skipped=data["skipped"] + skipped,
+    )
 
     def after_commit(ok):
         if ok:
@@ -103,5 +141,10 @@ def import_run(request):
 
     request.tm.get().addAfterCommitHook(after_commit)
     total = len(data["rows"])
-    return {"done": new["done"], "total": total, "created": new["created"], "skipped": new["skipped"],
-            "finished": new["done"] >= total}
+    return {
+        "done": new["done"],
+        "total": total,
+        "created": new["created"],
+        "skipped": new["skipped"],
+        "finished": new["done"] >= total,
+    }

@@ -29,8 +29,22 @@ from whirlwind.errors import DomainError, ValidationFailed
 from whirlwind.orgs.models import Org
 from whirlwind.scoping import scope
 
-HEADERS = ["编号", "标题", "简要案情", "被反映人", "职务", "所在单位", "问题类别", "线索来源", "涉及金额",
-           "受理日期", "立案日期", "结案日期", "办理阶段", "处理结果"]
+HEADERS = [
+    "编号",
+    "标题",
+    "简要案情",
+    "被反映人",
+    "职务",
+    "所在单位",
+    "问题类别",
+    "线索来源",
+    "涉及金额",
+    "受理日期",
+    "立案日期",
+    "结案日期",
+    "办理阶段",
+    "处理结果",
+]
 REQUIRED = ["编号", "标题", "简要案情", "所在单位", "线索来源", "受理日期"]
 SPLIT_RE = re.compile(r"[、，,;；\s]+")
 MAX_ROWS = 200_000
@@ -124,7 +138,9 @@ def _cell(v) -> str:
 
 def _date(value: str) -> dt.date:
     value = value.strip().replace("/", "-").replace(".", "-")
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value) or re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", value)
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value) or re.fullmatch(
+        r"(\d{4})年(\d{1,2})月(\d{1,2})日", value
+    )
     if not m:
         raise ValueError
     return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
@@ -138,7 +154,9 @@ def _stage_maps():
     return clue, case
 
 
-def validate(session, identity, table: list[list[str]], *, today: dt.date | None = None) -> Validation:
+def validate(
+    session, identity, table: list[list[str]], *, today: dt.date | None = None
+) -> Validation:
     """Check every row; nothing is written. Units are looked up by name inside the
     importing user's jurisdiction."""
     from whirlwind.reference.services import labels
@@ -156,7 +174,9 @@ def validate(session, identity, table: list[list[str]], *, today: dt.date | None
     missing = [h for h in REQUIRED if h not in headers]
     dupes = {h for h in headers if headers.count(h) > 1}
     for h in unknown:
-        result.errors.append(RowError(1, h or "（空）", f"未知的列名“{h}”；允许的列：{'、'.join(HEADERS)}"))
+        result.errors.append(
+            RowError(1, h or "（空）", f"未知的列名“{h}”；允许的列：{'、'.join(HEADERS)}")
+        )
     for h in missing:
         result.errors.append(RowError(1, h, f"缺少必填列“{h}”"))
     for h in dupes:
@@ -171,10 +191,15 @@ def validate(session, identity, table: list[list[str]], *, today: dt.date | None
     categories = {v: k for k, v in labels(session, "problem_category").items()}
     sources = {v: k for k, v in labels(session, "clue_source").items()}
     clue_stages, case_stages = _stage_maps()
-    unit_names = {(r[headers.index("所在单位")] if headers.index("所在单位") < len(r) else "").strip() for r in body}
+    unit_names = {
+        (r[headers.index("所在单位")] if headers.index("所在单位") < len(r) else "").strip()
+        for r in body
+    }
     units: dict[str, list[int]] = {}
     if unit_names:
-        stmt = scope(select(Org.id, Org.name).where(Org.name.in_(unit_names - {""})), Org.id, identity)
+        stmt = scope(
+            select(Org.id, Org.name).where(Org.name.in_(unit_names - {""})), Org.id, identity
+        )
         for oid, name in session.execute(stmt):
             units.setdefault(name, []).append(oid)
     seen: dict[tuple[str, int], int] = {}
@@ -242,13 +267,21 @@ def validate(session, identity, table: list[list[str]], *, today: dt.date | None
             err("结案日期", "不能早于立案日期" if opened else "不能早于受理日期")
         stage_label = cells.get("办理阶段", "")
         if opened or (cells.get("立案日期") and opened is None):
-            stage = case_stages.get(stage_label) if stage_label else ("closed" if closed else "investigation")
+            stage = (
+                case_stages.get(stage_label)
+                if stage_label
+                else ("closed" if closed else "investigation")
+            )
             if stage is None:
                 err("办理阶段", f"“{stage_label}”不是案件阶段（可选：{'、'.join(case_stages)}）")
             elif stage == "closed" and not closed:
                 err("结案日期", "办理阶段为已结案时须填写结案日期")
         else:
-            stage = clue_stages.get(stage_label) if stage_label else ("closed" if closed else "registered")
+            stage = (
+                clue_stages.get(stage_label)
+                if stage_label
+                else ("closed" if closed else "registered")
+            )
             if stage is None:
                 err("办理阶段", f"“{stage_label}”不是线索状态（可选：{'、'.join(clue_stages)}）")
         if org_id is not None and number:
@@ -262,11 +295,22 @@ def validate(session, identity, table: list[list[str]], *, today: dt.date | None
             continue
         result.rows.append(
             ImportRow(
-                row=i, number=number, title=title, summary=cells.get("简要案情", ""),
+                row=i,
+                number=number,
+                title=title,
+                summary=cells.get("简要案情", ""),
                 persons=[p for p in SPLIT_RE.split(cells.get("被反映人", "")) if p],
-                post=cells.get("职务", ""), org_id=org_id, unit_name=unit, categories=cats, source=source,
-                amount=amount, received=rec.isoformat(), opened=opened.isoformat() if opened else None,
-                closed=closed.isoformat() if closed else None, stage=stage, result=cells.get("处理结果", ""),
+                post=cells.get("职务", ""),
+                org_id=org_id,
+                unit_name=unit,
+                categories=cats,
+                source=source,
+                amount=amount,
+                received=rec.isoformat(),
+                opened=opened.isoformat() if opened else None,
+                closed=closed.isoformat() if closed else None,
+                stage=stage,
+                result=cells.get("处理结果", ""),
             )
         )
     return result
@@ -275,7 +319,10 @@ def validate(session, identity, table: list[list[str]], *, today: dt.date | None
 def exists(session, row: ImportRow) -> bool:
     from whirlwind.cases.models import Clue
 
-    return session.scalar(select(Clue.id).where(Clue.org_id == row.org_id, Clue.number == row.number)) is not None
+    return (
+        session.scalar(select(Clue.id).where(Clue.org_id == row.org_id, Clue.number == row.number))
+        is not None
+    )
 
 
 def import_row(session, actor, row: ImportRow, *, today: dt.date | None = None) -> bool:
@@ -298,23 +345,45 @@ def import_row(session, actor, row: ImportRow, *, today: dt.date | None = None) 
         extra["status"] = "case_opened"
     try:
         clue = create_clue(
-            session, actor, org=org, source=row.source, received_date=received, title=row.title,
-            summary=row.summary, persons=persons, categories=row.categories,
-            amount_involved=decimal.Decimal(row.amount), number=row.number, today=today, **extra,
+            session,
+            actor,
+            org=org,
+            source=row.source,
+            received_date=received,
+            title=row.title,
+            summary=row.summary,
+            persons=persons,
+            categories=row.categories,
+            amount_involved=decimal.Decimal(row.amount),
+            number=row.number,
+            today=today,
+            **extra,
         )
         if opened is not None:
             record_historical_case(
-                session, actor, org=org, title=row.title, opened_on=opened, stage=row.stage,
+                session,
+                actor,
+                org=org,
+                title=row.title,
+                opened_on=opened,
+                stage=row.stage,
                 stage_dates={"closed": closed} if closed and row.stage == "closed" else {},
-                subjects=persons, clues=[clue], summary=row.summary, result_text=row.result,
-                source=row.source, amount_involved=decimal.Decimal(row.amount), today=today,
+                subjects=persons,
+                clues=[clue],
+                summary=row.summary,
+                result_text=row.result,
+                source=row.source,
+                amount_involved=decimal.Decimal(row.amount),
+                today=today,
             )
     except DomainError as e:
         raise ValidationFailed(f"第 {row.row} 行：{e.message}") from e
     return True
 
 
-def import_rows(session, actor, rows: list[ImportRow], *, today=None, progress=None) -> tuple[int, int]:
+def import_rows(
+    session, actor, rows: list[ImportRow], *, today=None, progress=None
+) -> tuple[int, int]:
     """Import ``rows`` in the caller's transaction; returns (created, skipped)."""
     created = skipped = 0
     for n, row in enumerate(rows, start=1):

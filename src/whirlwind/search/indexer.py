@@ -171,7 +171,9 @@ def apply_once(session, base: str, batch: int = BATCH) -> int:
     return len(rows)
 
 
-def apply_pending(session_factory, base: str, batch: int = BATCH, max_batches: int | None = None) -> int:
+def apply_pending(
+    session_factory, base: str, batch: int = BATCH, max_batches: int | None = None
+) -> int:
     """Apply outbox rows above the index's sequence, batch by batch (a fresh read-only
     session per batch). Returns rows applied."""
     applied = 0
@@ -204,7 +206,9 @@ class Stop:
         self.requested = True
 
 
-def run_forever(session_factory, base: str, *, interval: float = 0.5, batch: int = BATCH, stop=None) -> None:
+def run_forever(
+    session_factory, base: str, *, interval: float = 0.5, batch: int = BATCH, stop=None
+) -> None:
     stop = stop or Stop()
     log.info("search indexer watching the outbox (index %s)", base)
     while not stop.requested:

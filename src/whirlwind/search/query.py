@@ -21,8 +21,18 @@ from whirlwind.search import engine
 from whirlwind.search.analysis import searchable
 
 MAX_PAGE_SIZE = 100
-FACET_FIELDS = ("type", "district_id", "street_id", "org_id", "category", "source", "stage", "year",
-                "amount", "names")
+FACET_FIELDS = (
+    "type",
+    "district_id",
+    "street_id",
+    "org_id",
+    "category",
+    "source",
+    "stage",
+    "year",
+    "amount",
+    "names",
+)
 
 _TOKEN_RE = re.compile(r'"([^"]*)"?|“([^”]*)”?|([()（）])|([^\s()（）"“]+)')
 OPERATORS = {"AND": "and", "&&": "and", "OR": "or", "||": "or", "|": "or", "NOT": "not", "!": "not"}
@@ -183,8 +193,10 @@ class SearchResult:
 
 def _union(view, field_name, values):
     values = tuple(sorted(set(values)))
-    return view.cached(("union", field_name, values),
-                       lambda: frozenset().union(*(view.docset(field_name, v) for v in values)))
+    return view.cached(
+        ("union", field_name, values),
+        lambda: frozenset().union(*(view.docset(field_name, v) for v in values)),
+    )
 
 
 def filter_set(view, scope: tuple[str, str] | None, params: SearchParams):
@@ -223,8 +235,13 @@ def _value_filters(view, params: SearchParams):
     if params.amount_min is not None or params.amount_max is not None:
         amounts = cols["amount"]
         amin, amax = params.amount_min, params.amount_max
-        checks.append(lambda d: amounts[d] is not None and (amin is None or amounts[d] >= amin)
-                      and (amax is None or amounts[d] <= amax))
+        checks.append(
+            lambda d: (
+                amounts[d] is not None
+                and (amin is None or amounts[d] >= amin)
+                and (amax is None or amounts[d] <= amax)
+            )
+        )
     if params.date_from is not None or params.date_to is not None:
         days = cols["day"]
         dlo = params.date_from.toordinal() if params.date_from else -1
@@ -235,7 +252,9 @@ def _value_filters(view, params: SearchParams):
     return lambda d: all(c(d) for c in checks)
 
 
-def run_search(view, scope, params: SearchParams, *, exclude: set | None = None, node=None) -> SearchResult:
+def run_search(
+    view, scope, params: SearchParams, *, exclude: set | None = None, node=None
+) -> SearchResult:
     """Execute a search on one view; ``scope`` from ``scope_term`` (or ``NOTHING``)."""
     size = max(1, min(MAX_PAGE_SIZE, params.size))
     page = max(1, params.page)
@@ -285,7 +304,9 @@ def related_node(view, text: str, max_terms: int = 12):
 
     from whirlwind.search.analysis import index_tokens, normalize
 
-    counts = Counter(tok for _, tok, _, _ in index_tokens(normalize(text)) if len(tok) == 2 or tok.isascii())
+    counts = Counter(
+        tok for _, tok, _, _ in index_tokens(normalize(text)) if len(tok) == 2 or tok.isascii()
+    )
     scored = []
     for tok, tf in counts.items():
         df = view.doc_frequency("body", tok)

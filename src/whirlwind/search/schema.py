@@ -59,8 +59,15 @@ def to_fields(doc: dict) -> dict:
         "key": f"{doc['type']}:{doc['id']}",
         "type": doc["type"],
         "rid": int(doc["id"]),
-        "body": join_parts([doc.get("number") or "", doc.get("title") or "", doc.get("text") or "",
-                            *persons, *units]),
+        "body": join_parts(
+            [
+                doc.get("number") or "",
+                doc.get("title") or "",
+                doc.get("text") or "",
+                *persons,
+                *units,
+            ]
+        ),
         "title": doc.get("title") or "",
         "persons": join_parts(persons),
         "org_id": _id(doc.get("org_id")),

@@ -60,7 +60,9 @@ def _date(params, key, label):
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise ValidationFailed(f"{label}不是有效日期（YYYY-MM-DD）。", fields={key: "日期无效"}) from None
+        raise ValidationFailed(
+            f"{label}不是有效日期（YYYY-MM-DD）。", fields={key: "日期无效"}
+        ) from None
 
 
 def parse_params(request, default_size: int = 20) -> query.SearchParams:
@@ -95,7 +97,11 @@ def parse_params(request, default_size: int = 20) -> query.SearchParams:
     )
     if params.year_from and params.year_to and params.year_from > params.year_to:
         raise ValidationFailed("起始年份不能晚于截止年份。", fields={"year_from": "起止颠倒"})
-    if params.amount_min is not None and params.amount_max is not None and params.amount_min > params.amount_max:
+    if (
+        params.amount_min is not None
+        and params.amount_max is not None
+        and params.amount_min > params.amount_max
+    ):
         raise ValidationFailed("最低金额不能大于最高金额。", fields={"amount_min": "起止颠倒"})
     return params
 
@@ -117,7 +123,9 @@ class HitView:
 
 
 def _mark(pieces) -> Markup:
-    return Markup("").join(Markup("<mark>{}</mark>").format(t) if hit else escape(t) for t, hit in pieces)
+    return Markup("").join(
+        Markup("<mark>{}</mark>").format(t) if hit else escape(t) for t, hit in pieces
+    )
 
 
 def visible_orgs(session, identity, org_ids) -> set[int]:
@@ -126,7 +134,8 @@ def visible_orgs(session, identity, org_ids) -> set[int]:
     return set(
         session.scalars(
             select(OrgClosure.descendant_id).where(
-                OrgClosure.ancestor_id == identity.org_id, OrgClosure.descendant_id.in_(set(org_ids))
+                OrgClosure.ancestor_id == identity.org_id,
+                OrgClosure.descendant_id.in_(set(org_ids)),
             )
         )
     )
@@ -183,8 +192,15 @@ def facet_labels(session, facets) -> dict[str, dict[str, str]]:
     from whirlwind.reference.services import labels
 
     out: dict[str, dict[str, str]] = {"type": dict(documents.TYPE_LABELS)}
-    ids = {int(v) for f in ("district_id", "street_id", "org_id") for v, _ in facets.get(f, []) if str(v).isdigit()}
-    names = dict(session.execute(select(Org.id, Org.name).where(Org.id.in_(ids))).all()) if ids else {}
+    ids = {
+        int(v)
+        for f in ("district_id", "street_id", "org_id")
+        for v, _ in facets.get(f, [])
+        if str(v).isdigit()
+    }
+    names = (
+        dict(session.execute(select(Org.id, Org.name).where(Org.id.in_(ids))).all()) if ids else {}
+    )
     for f in ("district_id", "street_id", "org_id"):
         out[f] = {v: names.get(int(v), v) for v, _ in facets.get(f, []) if str(v).isdigit()}
     out["category"] = labels(session, "problem_category")
@@ -203,12 +219,28 @@ def facet_labels(session, facets) -> dict[str, dict[str, str]]:
 
 
 FACET_TITLES = {
-    "type": "类型", "district_id": "区", "street_id": "街道/乡镇", "org_id": "单位", "category": "问题类别",
-    "source": "线索来源", "stage": "办理阶段", "year": "年份", "amount": "涉及金额", "names": "被反映人",
+    "type": "类型",
+    "district_id": "区",
+    "street_id": "街道/乡镇",
+    "org_id": "单位",
+    "category": "问题类别",
+    "source": "线索来源",
+    "stage": "办理阶段",
+    "year": "年份",
+    "amount": "涉及金额",
+    "names": "被反映人",
 }
 # Facets whose value is also a filter parameter of the search page.
-FACET_PARAMS = {"type": "type", "district_id": "district", "street_id": "street", "org_id": "unit",
-                "category": "category", "source": "source", "stage": "stage", "names": "person"}
+FACET_PARAMS = {
+    "type": "type",
+    "district_id": "district",
+    "street_id": "street",
+    "org_id": "unit",
+    "category": "category",
+    "source": "source",
+    "stage": "stage",
+    "names": "person",
+}
 
 
 def search(request, params: query.SearchParams):
@@ -223,7 +255,9 @@ def related(request, record_type: str, record_id: int, limit: int = 5):
     the caller's jurisdiction (the record itself must be visible, else nothing)."""
     session = request.dbsession
     doc = documents.build(session, record_type, [record_id]).get(record_id)
-    if doc is None or doc.get("org_id") not in visible_orgs(session, request.identity, {doc.get("org_id")}):
+    if doc is None or doc.get("org_id") not in visible_orgs(
+        session, request.identity, {doc.get("org_id")}
+    ):
         return []
     scope = scope_for(request.identity)
     text = "\n".join([doc.get("title") or "", doc.get("text") or "", *(doc.get("persons") or [])])

@@ -13,10 +13,10 @@ from whirlwind.security import Permission
 
 
 def _filter_choices(request):
-    from whirlwind.reference.services import choices
     from sqlalchemy import select
 
     from whirlwind.orgs.models import Org
+    from whirlwind.reference.services import choices
     from whirlwind.scoping import scope
 
     session = request.dbsession
@@ -36,13 +36,33 @@ def _filter_choices(request):
     }
 
 
-@view_config(route_name="search.index", renderer="whirlwind:search/templates/index.jinja2",
-             permission=Permission.SEARCH)
+@view_config(
+    route_name="search.index",
+    renderer="whirlwind:search/templates/index.jinja2",
+    permission=Permission.SEARCH,
+)
 def search_page(request):
     params = service.parse_params(request)
-    searched = bool(params.q or params.person or any(k in request.params for k in (
-        "type", "district", "street", "unit", "category", "source", "stage", "year_from", "year_to",
-        "amount_min", "amount_max")))
+    searched = bool(
+        params.q
+        or params.person
+        or any(
+            k in request.params
+            for k in (
+                "type",
+                "district",
+                "street",
+                "unit",
+                "category",
+                "source",
+                "stage",
+                "year_from",
+                "year_to",
+                "amount_min",
+                "amount_max",
+            )
+        )
+    )
     result = hits = None
     facets = labels = {}
     if searched:
@@ -60,7 +80,9 @@ def search_page(request):
         "facet_titles": service.FACET_TITLES,
         "facet_params": service.FACET_PARAMS,
         "choices": _filter_choices(request),
-        "advanced": any(k in request.params for k in ("year_from", "amount_min", "person", "date_from")),
+        "advanced": any(
+            k in request.params for k in ("year_from", "amount_min", "person", "date_from")
+        ),
     }
 
 
@@ -80,8 +102,13 @@ def _hit_json(hit):
     }
 
 
-@view_config(route_name="search.api", renderer="json", permission=Permission.SEARCH, require_csrf=False,
-             request_method="GET")
+@view_config(
+    route_name="search.api",
+    renderer="json",
+    permission=Permission.SEARCH,
+    require_csrf=False,
+    request_method="GET",
+)
 def search_api(request):
     """``GET /api/v1/search?q=&page=&size=&…`` -> {total, page, size, hits, facets}."""
     params = service.parse_params(request)
@@ -91,12 +118,19 @@ def search_api(request):
         "page": result.page,
         "size": result.size,
         "hits": [_hit_json(h) for h in hits],
-        "facets": {name: [{"value": v, "count": c} for v, c in values] for name, values in result.facets.items()},
+        "facets": {
+            name: [{"value": v, "count": c} for v, c in values]
+            for name, values in result.facets.items()
+        },
     }
 
 
-@view_config(route_name="search.related", permission=Permission.SEARCH, require_csrf=False,
-             request_method="GET")
+@view_config(
+    route_name="search.related",
+    permission=Permission.SEARCH,
+    require_csrf=False,
+    request_method="GET",
+)
 def related_view(request):
     """Related records (相关案件) of one record: an HTML fragment, or JSON with ?format=json."""
     record_type = request.matchdict["type"]
@@ -105,8 +139,10 @@ def related_view(request):
     except ValueError:
         raise HTTPBadRequest() from None
     hits = service.related(request, record_type, record_id)
-    if request.params.get("format") == "json" or request.accept.best_match(["text/html", "application/json"]) \
-            == "application/json":
+    if (
+        request.params.get("format") == "json"
+        or request.accept.best_match(["text/html", "application/json"]) == "application/json"
+    ):
         from pyramid.renderers import render_to_response
 
         return render_to_response("json", {"hits": [_hit_json(h) for h in hits]}, request=request)
