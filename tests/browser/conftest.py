@@ -57,7 +57,7 @@ _saved_folders: list[Path] = []
 
 
 def _database_url(tmp_path_factory):
-    """Yield-free helper: (url, cleanup) for this session's browser database."""
+    """(url, cleanup) of the journeys' own database: never the one the other tests use."""
     base = os.environ.get("WHIRLWIND_TEST_DB_URL")
     if not base:
         path = tmp_path_factory.mktemp("browser-db") / "whirlwind-browser.sqlite"
@@ -78,9 +78,10 @@ def run_indexer(app) -> None:
         if e.name != "whirlwind.search.indexer":
             raise
         return
-    base = indexer.index_base(app.registry.settings)
-    indexer.ensure_index(base)
-    indexer.apply_pending(app.registry["dbsession_factory"], base)
+    # What `whirlwind index --once` does.
+    indexer.apply_pending(
+        app.registry["dbsession_factory"], indexer.index_base(app.registry.settings)
+    )
 
 
 class LiveServer:
