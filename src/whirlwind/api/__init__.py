@@ -17,6 +17,7 @@ MODULES = (
     "whirlwind.api.cases",
     "whirlwind.api.targets",
     "whirlwind.api.reports",
+    "whirlwind.api.search",
 )
 
 
@@ -30,6 +31,8 @@ def includeme(config):
         importlib.import_module(module)
     routes: dict[str, str] = {}  # path -> route name (one route per path, a view per method)
     for ep in REGISTRY.values():
+        if ep.view is None:  # described here, routed by its own area
+            continue
         if ep.path not in routes:
             routes[ep.path] = "api." + ep.name
             config.add_route(routes[ep.path], ep.path)

@@ -122,6 +122,18 @@ def endpoint(
     return decorate
 
 
+def describe(name: str, path: str, method: str = "GET", **kw) -> None:
+    """Document an operation whose view another area registers itself (e.g. search's
+    ``GET /api/v1/search``): it appears in the OpenAPI document (and so is fuzzed and
+    validated like the others), but no route or view is added here."""
+
+    def placeholder(request):  # never routed: includeme skips endpoints without a view
+        raise NotImplementedError
+
+    endpoint(name, path, method, **kw)(placeholder)
+    REGISTRY[(PREFIX + path, method)].view = None
+
+
 def guard(request) -> None:
     """Checks every API request passes before its view runs.
 
