@@ -65,6 +65,8 @@ def app_settings(db_url, tmp_path_factory):
         "whirlwind.login.window_seconds": "900",
         "whirlwind.login.lock_seconds": "60",
         "retry.attempts": "3",
+        # Report figures are computed fresh in tests (the cache has a test of its own).
+        "whirlwind.report.cache_seconds": "0",
     }
 
 

@@ -8,7 +8,9 @@ import decimal
 from pyramid.view import view_config
 
 from whirlwind.reference.services import request_labels
+from whirlwind.reports import cache
 from whirlwind.reports import dashboard as d
+from whirlwind.reports.cache import cache_seconds, section_key
 from whirlwind.reports.charts import Series, bar_chart, line_chart
 from whirlwind.reports.figures import Figure, Links, Row
 from whirlwind.reports.periods import recent_months
@@ -372,10 +374,22 @@ SECTIONS = [
 def dashboard(request):
     links = Links(request)
     day = today()
+    ttl = cache_seconds(request.registry.settings)
     sections = []
+    computed_at = None
     for title, permission, build in SECTIONS:
         if request.identity.can(permission):
-            figures = build(request, links, day)
+            figures, stamp = cache.SECTIONS.get_or_compute(
+                section_key(request.identity, title, day),
+                ttl,
+                lambda build=build: build(request, links, day),
+            )
+            computed_at = stamp if computed_at is None else min(computed_at, stamp)
             if figures:
                 sections.append((title, figures))
-    return {"sections": sections, "today": day}
+    return {
+        "sections": sections,
+        "today": day,
+        "computed_at": dt.datetime.fromtimestamp(computed_at or 0, dt.UTC) if computed_at else None,
+        "cache_minutes": ttl // 60,
+    }
