@@ -60,6 +60,9 @@ def get_visible(session, identity, model, record_id, *, org_attr: str = "org_id"
         record_id = int(record_id)
     except (TypeError, ValueError):
         raise NotFound("记录不存在。") from None
+    if not 0 < record_id <= 2**31 - 1:
+        # Beyond what an id column holds: unknown, not a database error.
+        raise NotFound("记录不存在。")
     column = getattr(model, org_attr)
     stmt = scope(select(model).where(model.id == record_id), column, identity)
     record = session.scalar(stmt)

@@ -133,3 +133,12 @@ def test_healthz_503_when_database_is_down(app_settings, tmp_path):
 def test_unknown_page_is_404_in_chinese(testapp):
     res = testapp.get("/no-such-page", status=404)
     assert "页面或记录不存在" in res.text
+
+
+def test_huge_record_id_is_404_not_a_database_error(testapp, users):
+    from tests.conftest import login
+
+    login(testapp, "t_city")
+    for path in ("/ledger/items/99999999999", "/cases/clues/99999999999", "/orgs/99999999999"):
+        res = testapp.get(path, status=404)
+        assert "页面或记录不存在" in res.text

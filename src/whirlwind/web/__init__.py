@@ -15,5 +15,8 @@ def includeme(config):
     # Everything a page needs is served from here: no CDN, no web fonts from outside.
     config.add_static_view("static/deform", "deform:static", cache_max_age=3600)
     config.add_static_view("static", "whirlwind:static", cache_max_age=3600)
+    config.add_subscriber(
+        "whirlwind.web.views.reject_out_of_range_ids", "pyramid.events.ContextFound"
+    )
     config.add_route("home", "/")
     config.add_route("healthz", "/healthz")

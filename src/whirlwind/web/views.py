@@ -37,6 +37,18 @@ def error_response(request, status: int, code: str, message: str, fields=None):
     return {"status": status, "message": message, "fields": fields or {}}
 
 
+MAX_ID = 2**31 - 1
+
+
+def reject_out_of_range_ids(event):
+    """Record ids in URLs (``{id}``, ``{org_id}`` …) beyond what the id columns can hold
+    answer 404 like any other unknown record, instead of a database range error."""
+    for key, value in (event.request.matchdict or {}).items():
+        if (key == "id" or key.endswith("_id")) and isinstance(value, str) and value.isdigit():
+            if int(value) > MAX_ID:
+                raise HTTPNotFound()
+
+
 @view_config(route_name="home")
 def home(request):
     if request.identity is None:
