@@ -108,10 +108,21 @@ def date_range(node, value):
         raise colander.Invalid(node, "日期超出合理范围（1990—2100 年）")
 
 
+class FiniteDecimal(colander.Decimal):
+    """colander.Decimal without "NaN" and "Infinity": a NaN cannot be compared, so a range
+    validator would crash on it (500) instead of answering with a message."""
+
+    def deserialize(self, node, cstruct):
+        value = super().deserialize(node, cstruct)
+        if isinstance(value, decimal.Decimal) and not value.is_finite():
+            raise colander.Invalid(node, "请输入有效的数字")
+        return value
+
+
 def money(title: str, *, missing=decimal.Decimal("0"), **kw):
     """Amounts in yuan: Decimal with two places, non-negative, below 10^12."""
     return colander.SchemaNode(
-        colander.Decimal(quant="0.01", rounding=decimal.ROUND_HALF_UP),
+        FiniteDecimal(quant="0.01", rounding=decimal.ROUND_HALF_UP),
         title=title,
         missing=missing,
         missing_msg=REQUIRED,
@@ -225,6 +236,7 @@ def handle_form(
 
 __all__ = [
     "CSRFSchema",
+    "FiniteDecimal",
     "ValidationFailed",
     "choice",
     "date",

@@ -63,7 +63,7 @@ from whirlwind.cases.schemas import (
     ResponseSchema,
     clue_schema,
 )
-from whirlwind.forms import date_range
+from whirlwind.forms import FiniteDecimal, date_range
 from whirlwind.ledger.services import items_for_source
 from whirlwind.orgs.models import Org
 from whirlwind.scoping import get_visible, in_jurisdiction
@@ -359,7 +359,7 @@ def _amount(title: str):
     from decimal import Decimal
 
     return colander.SchemaNode(
-        colander.Decimal(quant="0.01"),
+        FiniteDecimal(quant="0.01"),
         title=title,
         missing=None,
         validator=colander.Range(Decimal("0"), Decimal("999999999999.99")),

@@ -16,7 +16,7 @@ from whirlwind.api.framework import (
     obj,
     text_filter,
 )
-from whirlwind.forms import date_range
+from whirlwind.forms import FiniteDecimal, date_range
 from whirlwind.security import Permission
 
 
@@ -36,7 +36,7 @@ def _amount(title: str):
     from decimal import Decimal
 
     return colander.SchemaNode(
-        colander.Decimal(quant="0.01"),
+        FiniteDecimal(quant="0.01"),
         title=title,
         missing=None,
         validator=colander.Range(Decimal("0"), Decimal("999999999999.99")),

@@ -17,7 +17,7 @@ def _version():
 
 def percent(title):
     return colander.SchemaNode(
-        colander.Decimal(quant="0.01"),
+        forms.FiniteDecimal(quant="0.01"),
         title=title,
         missing_msg=forms.REQUIRED,
         validator=colander.Range(0, 100, min_err="不能小于 0", max_err="不能大于 100"),
@@ -35,7 +35,7 @@ class CampaignSchema(colander.MappingSchema):
         "确定方式", [("ranked", "倒排"), ("criteria", "标准认定"), ("star", "星级")]
     )
     ratio = colander.SchemaNode(
-        colander.Decimal(quant="0.0001"),
+        forms.FiniteDecimal(quant="0.0001"),
         title="倒排比例",
         missing=None,
         description="如 0.10 表示末位 10%；留空取系统默认值",
@@ -70,7 +70,7 @@ class CampaignForm(forms.CSRFSchema, CampaignSchema):
 class AssessmentSchema(colander.MappingSchema):
     org_code = forms.text("组织编码", max_length=32)
     score = colander.SchemaNode(
-        colander.Decimal(quant="0.01"),
+        forms.FiniteDecimal(quant="0.01"),
         title="得分",
         validator=colander.Range(0, 100, min_err="得分不能小于 0", max_err="得分不能大于 100"),
     )
@@ -173,7 +173,7 @@ class AcceptanceSchema(colander.MappingSchema):
     date = forms.date("验收日期")
     inspectors = forms.text("验收人员", max_length=300)
     score = colander.SchemaNode(
-        colander.Decimal(quant="0.01"),
+        forms.FiniteDecimal(quant="0.01"),
         title="验收得分",
         validator=colander.Range(0, 100, min_err="不能小于 0", max_err="不能大于 100"),
     )
