@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from whirlwind.accounts.models import LoginAttempt, Role, User
 from whirlwind.accounts.passwords import (
@@ -74,7 +74,14 @@ def authenticate(session, settings, username: str, password: str, client_ip: str
         return LoginResult(None, "用户名或密码错误，或账号已停用。")
     session.add(LoginAttempt(username=username, client_ip=client_ip, success=True))
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        # A plain UPDATE, not an edit of the versioned user record: two logins of the same
+        # user at once (two devices) must not collide on the version (StaleDataError).
+        session.execute(
+            update(User)
+            .where(User.id == user.id, User.password_hash == user.password_hash)
+            .values(password_hash=hash_password(password))
+            .execution_options(synchronize_session=False)
+        )
     return LoginResult(user)
 
 

@@ -101,6 +101,9 @@ def domain_error(exc, request):
 
 @exception_view_config(StaleDataError, renderer="whirlwind:templates/error.jinja2")
 def stale(exc, request):
+    # Raised at commit, the transaction is gone: the page cannot look the user up any more
+    # (an identity not loaded yet is shown as signed out rather than failing with a 500).
+    request.environ.setdefault("whirlwind.identity", None)
     e = StaleVersion()
     return error_response(request, e.status, e.code, e.message)
 
