@@ -145,10 +145,15 @@ def restore_command(env, args):
 
 def _reindex_hook():
     try:
-        from whirlwind.search.indexer import rebuild_from_env
+        from whirlwind.search import indexer
     except ImportError:
         return None
-    return rebuild_from_env
+
+    def rebuild(env):
+        registry = env["registry"]
+        indexer.rebuild(registry["dbsession_factory"], indexer.index_base(registry.settings))
+
+    return rebuild
 
 
 __all__ = ["backup_database", "load_settings", "restore_database"]
