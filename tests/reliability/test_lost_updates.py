@@ -127,6 +127,20 @@ def test_item_form_second_save_is_refused(as_user, second_browser, dbsession, tr
     assert dbsession.get(RectificationItem, item.id).measure == "甲：清退款项"
 
 
+def test_clue_form_second_save_is_refused(as_user, second_browser, dbsession, tree, users):
+    clue = make_clue(dbsession, ident(users["street"]), tree["V1"])
+    a, b = two_browsers(as_user, second_browser, users, "street", "district")
+    form_a = a.get(f"/cases/clues/{clue.id}/edit").forms["clue-edit"]
+    form_b = b.get(f"/cases/clues/{clue.id}/edit").forms["clue-edit"]
+    form_a["title"] = "甲：反映虚报冒领惠农补贴"
+    form_a.submit("submit", status=302)
+    form_b["title"] = "乙：覆盖甲的修改"
+    res = form_b.submit("submit", status=409)
+    assert STALE in res.text
+    dbsession.expire_all()
+    assert dbsession.get(Clue, clue.id).title == "甲：反映虚报冒领惠农补贴"
+
+
 def test_clue_second_disposal_proposal_is_refused(as_user, second_browser, dbsession, tree, users):
     """Clues have no edit form; the action two people take on one clue at once is the
     disposal proposal (拟办): the second is refused and the first stays the only one."""
