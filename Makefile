@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 INI ?= development.ini
 PG_URL_BASE ?= postgresql+psycopg://postgres@127.0.0.1:5432
 PG_TEST_DB ?= whirlwind_test_$(shell echo $$$$)
+# Two workers (this machine has two cores); the browser journeys share one of them.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: run install test test-sqlite test-postgres browser-deps lint format initdb demo serve clean bench
 
