@@ -24,6 +24,8 @@ AREAS = (
 
 def make_config(settings) -> Configurator:
     settings = load_settings(settings)
+    # The UI speaks Simplified Chinese unless an ini file says otherwise.
+    settings.setdefault("pyramid.default_locale_name", "zh_CN")
     config = Configurator(settings=settings)
     config.include("whirlwind.db")
     config.include("whirlwind.security")
