@@ -16,13 +16,12 @@ run-final unigram). A document matches exactly when it contains the term as writ
 
 from __future__ import annotations
 
-import pickle
 import re
 import unicodedata
+from itertools import accumulate
 
-from whoosh import fields
+from whoosh import fields, formats
 from whoosh.analysis import Token, Tokenizer
-from whoosh.system import pack_uint
 
 MAX_GRAM = 2
 
@@ -107,14 +106,39 @@ def searchable(term: str) -> bool:
     return bool(query_slots(term))
 
 
+# Positions are delta-coded and each delta written as one UTF-8 code point (1 byte below
+# 128, 2 below 2048, 3 below 65,536): variable-length integers encoded and decoded by the
+# interpreter's C codec rather than per integer in Python, and far smaller than Whoosh's
+# pickled lists. Texts are indexed up to MAX_CHARS characters so that a delta always fits.
+MAX_CHARS = 1_000_000
+
+
 def encode_positions(positions: list[int]) -> bytes:
-    """The posting value of Whoosh's ``Positions`` format (so its decoder reads it)."""
-    deltas = []
-    base = 0
-    for p in positions:
-        deltas.append(p - base)
-        base = p
-    return pack_uint(len(deltas)) + pickle.dumps(deltas, 2)
+    """The posting value of ``GramPositions`` (sorted positions)."""
+    return "".join(map(chr, [positions[0], *map(int.__sub__, positions[1:], positions)])).encode(
+        "utf-8", "surrogatepass"
+    )
+
+
+def decode_positions(value: bytes):
+    """Positions from a ``GramPositions`` posting value (an iterator of ints)."""
+    return accumulate(map(ord, value.decode("utf-8", "surrogatepass")))
+
+
+class GramPositions(formats.Positions):
+    """Whoosh's ``Positions`` format with the compact encoding above (the gram fields only)."""
+
+    def encode(self, poslist):
+        return encode_positions(sorted(poslist))
+
+    def decode_positions(self, valuestring):
+        return list(decode_positions(valuestring))
+
+    def decode_frequency(self, valuestring):
+        return len(valuestring.decode("utf-8", "surrogatepass"))
+
+    def decode_weight(self, valuestring):
+        return self.decode_frequency(valuestring) * self.field_boost
 
 
 class GramTokenizer(Tokenizer):
@@ -153,19 +177,32 @@ class GramTokenizer(Tokenizer):
 
 
 class GramText(fields.TEXT):
-    """A text field indexed as grams with positions, not stored."""
+    """A text field indexed as grams with compact positions; not stored, and without field
+    lengths (relevance uses term frequencies only), so a posting is a document number and
+    the positions (their number is the term frequency)."""
 
     def __init__(self):
         super().__init__(analyzer=GramTokenizer(), phrase=True, stored=False)
+        self.format = GramPositions()
+        self.scorable = False
 
     def index(self, value, **kwargs):
-        for gram, positions in gram_positions(value).items():
-            yield (
+        if value and len(value) > MAX_CHARS:
+            value = value[:MAX_CHARS]
+        # Weight 1.0 throughout, so Whoosh stores no weights in the blocks (it would pickle
+        # one float per posting); the term frequency is the number of positions.
+        enc = encode_positions
+        return [
+            (
                 gram.encode("utf-8"),
                 len(positions),
-                float(len(positions)),
-                encode_positions(positions),
+                1.0,
+                chr(positions[0]).encode("utf-8", "surrogatepass")
+                if len(positions) == 1
+                else enc(positions),
             )
+            for gram, positions in gram_positions(value).items()
+        ]
 
 
 def join_parts(parts) -> str:

@@ -20,7 +20,11 @@ def index_args(parser):
         help="compare the index with the database; exit 1 on a difference",
     )
     parser.add_argument(
-        "--batch", type=int, default=indexer.BATCH, help="outbox rows per Whoosh commit"
+        "--batch",
+        type=int,
+        default=None,
+        help=f"outbox rows per Whoosh commit (default {indexer.BULK_BATCH} with --once, "
+        f"else {indexer.BATCH})",
     )
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between outbox polls")
 
@@ -43,12 +47,14 @@ def index_command(env, args):
         )
         return 0 if result.ok else 1
     if args.once:
-        n = indexer.apply_pending(factory, base, batch=args.batch)
+        n = indexer.apply_pending(factory, base, batch=args.batch or indexer.BULK_BATCH)
         print(f"已应用 {n} 条发件箱记录。")
         return 0
     stop = indexer.Stop()
     stop.install()
-    indexer.run_forever(factory, base, interval=args.interval, batch=args.batch, stop=stop)
+    indexer.run_forever(
+        factory, base, interval=args.interval, batch=args.batch or indexer.BATCH, stop=stop
+    )
     return 0
 
 

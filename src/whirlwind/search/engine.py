@@ -29,7 +29,7 @@ from whoosh import index as windex
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.system import _INT_SIZE as _INT
 
-from whirlwind.search.analysis import PREFIX, query_slots
+from whirlwind.search.analysis import PREFIX, GramPositions, decode_positions, query_slots
 from whirlwind.search.indexer import current_dir
 from whirlwind.search.schema import LIST_SEP
 
@@ -111,6 +111,7 @@ class View:
         """(ids, weights, values) of a term over all segments, in global docnums.
         ``values_for``: a set of global docnums whose encoded values (positions) to return."""
         ids_out, w_out, v_out = [], [], {}
+        compact = isinstance(self.format(field), GramPositions)
         for reader, offset in self.leaves:
             m = self._matcher(reader, field, text)
             if m is None:
@@ -121,7 +122,11 @@ class View:
                     block = m._ids
                     gids = [offset + d for d in block] if offset else list(block)
                     ids_out.extend(gids)
-                    if weights:
+                    if weights and compact:
+                        # GramPositions: the frequency is the number of positions.
+                        m._read_values()
+                        w_out.extend(len(v.decode("utf-8", "surrogatepass")) for v in m._values)
+                    elif weights:
                         m._read_weights()
                         w_out.extend(m._weights)
                     if values_for is not None:
@@ -139,7 +144,11 @@ class View:
                     g = offset + m.id()
                     ids_out.append(g)
                     if weights:
-                        w_out.append(m.weight())
+                        w_out.append(
+                            len(m.value().decode("utf-8", "surrogatepass"))
+                            if compact
+                            else m.weight()
+                        )
                     if values_for is not None and g in values_for:
                         v_out[g] = m.value()
                     m.next()
@@ -191,6 +200,17 @@ def _slot_terms(view, field, kind, text):
     return [text]
 
 
+def _pickled_positions(v: bytes):
+    # Whoosh's own Positions encoding (indexes written before GramPositions; our own
+    # index files, not user input).
+    return accumulate(loads(v[_INT:] if v.endswith(b".") else v[_INT:] + b"."))  # noqa: S301
+
+
+def _decoder(view: View, field: str):
+    fmt = view.format(field)
+    return decode_positions if isinstance(fmt, GramPositions) else _pickled_positions
+
+
 def match_term(view: View, field: str, term: str, restrict=None) -> dict[int, float]:
     """Docs whose ``field`` contains ``term`` as written -> occurrences (the term frequency).
     ``restrict``: a set of docnums to limit the work to (jurisdiction and filters)."""
@@ -234,6 +254,7 @@ def match_term(view: View, field: str, term: str, restrict=None) -> dict[int, fl
         if not cand:
             return {}
     # Positions of every slot in the candidates; a start offset must fit all slots.
+    decode = _decoder(view, field)
     result: dict[int, float] = {}
     starts: dict[int, set[int]] | None = None
     for rel, terms in sorted(expanded, key=lambda s: s[0]):
@@ -241,11 +262,7 @@ def match_term(view: View, field: str, term: str, restrict=None) -> dict[int, fl
         for t in terms:
             _, _, vals = view.postings(field, t, weights=False, values_for=cand)
             for d, v in vals.items():
-                ps = {
-                    p - rel
-                    # Whoosh's Positions encoding (our own index files, not user input).
-                    for p in accumulate(loads(v[_INT:] if v.endswith(b".") else v[_INT:] + b"."))  # noqa: S301
-                }
+                ps = {p - rel for p in decode(v)}
                 if d in per_doc:
                     per_doc[d] |= ps
                 else:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from whoosh import index as windex
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import LockError
 
 from whirlwind.outbox import SearchOutbox
@@ -38,6 +39,17 @@ log = logging.getLogger(__name__)
 CURRENT = "current"
 SEQ_FILE = "APPLIED_SEQ"
 BATCH = 500
+# Outbox rows per Whoosh commit when catching up (``index --once``, after an import): big
+# segments amortize Whoosh's per-term cost; segments are merged once at the end.
+BULK_BATCH = 2000
+WRITER_MB = 512
+
+
+class GramCodec(W3Codec):
+    """Whoosh's codec without per-document field lengths (no field is scored by length),
+    which saves a column lookup per posting when a segment is written."""
+
+    length_stats = False
 
 
 def index_base(settings) -> str:
@@ -137,16 +149,17 @@ def open_writer(ix, timeout: float = 30.0):
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return ix.writer(limitmb=128)
+            return ix.writer(limitmb=WRITER_MB, codec=GramCodec(), compound=False)
         except LockError:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
 
 
-def apply_once(session, base: str, batch: int = BATCH) -> int:
+def apply_once(session, base: str, batch: int = BATCH, *, merge: bool = True) -> int:
     """Apply up to ``batch`` outbox rows above the index's sequence using ``session``;
-    commit Whoosh, then record the sequence. Returns the number of rows applied."""
+    commit Whoosh (merging small segments unless ``merge`` is False), then record the
+    sequence. Returns the number of rows applied."""
     path = ensure_index(base)
     last = read_seq(path)
     rows = session.execute(
@@ -165,23 +178,38 @@ def apply_once(session, base: str, batch: int = BATCH) -> int:
         writer.cancel()
         ix.close()
         raise
-    writer.commit()
+    writer.commit(merge=merge)
     ix.close()
     write_seq(path, rows[-1].seq)
     return len(rows)
+
+
+def merge_segments(base: str) -> None:
+    """Merge the index's small segments (once, after a bulk catch-up)."""
+    path = current_dir(base)
+    if path is None:
+        return
+    ix = windex.open_dir(path)
+    try:
+        open_writer(ix).commit(merge=True)
+    finally:
+        ix.close()
 
 
 def apply_pending(
     session_factory, base: str, batch: int = BATCH, max_batches: int | None = None
 ) -> int:
     """Apply outbox rows above the index's sequence, batch by batch (a fresh read-only
-    session per batch). Returns rows applied."""
+    session per batch). Unless ``max_batches`` is 1, the segments are written without
+    merging and merged once at the end. Returns rows applied."""
     applied = 0
     batches = 0
     while max_batches is None or batches < max_batches:
         session = session_factory()
         try:
-            n = apply_once(session, base, batch)
+            # One batch at a time (the running indexer) merges as usual; a catch-up
+            # leaves merging to the end.
+            n = apply_once(session, base, batch, merge=max_batches == 1)
         finally:
             session.rollback()
             session.close()
@@ -189,6 +217,8 @@ def apply_pending(
             break
         applied += n
         batches += 1
+    if batches and max_batches != 1:
+        merge_segments(base)
     return applied
 
 
@@ -234,7 +264,7 @@ def rebuild(session_factory, base: str, progress=None, batch: int = BATCH) -> tu
     try:
         start_seq = session.scalar(select(func.max(SearchOutbox.seq))) or 0
         ix = windex.open_dir(path)
-        writer = ix.writer(limitmb=256)
+        writer = ix.writer(limitmb=WRITER_MB, codec=GramCodec(), compound=False)
         total = 0
         try:
             for record_type in documents.builders():
