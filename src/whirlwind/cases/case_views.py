@@ -53,6 +53,7 @@ from whirlwind.forms import handle_form, make_form
 from whirlwind.ledger.services import items_for_source, source_progress
 from whirlwind.paginate import page_params, paginate
 from whirlwind.scoping import in_jurisdiction, scope
+from whirlwind.search.views import related_for
 from whirlwind.security import Permission
 
 EXPORT_LIMIT = 20000
@@ -264,6 +265,9 @@ def case_detail(request):
         "entries": _history(session, case),
         "today": today(),
         "identities": refs(request)["subject_identity"],
+        "related": related_for(
+            request, "case", case.id, exclude=[("clue", link.clue_id) for link in case.clue_links]
+        ),
     }
 
 

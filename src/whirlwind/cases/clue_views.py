@@ -52,6 +52,7 @@ from whirlwind.forms import handle_form, make_form, version_node
 from whirlwind.orgs.models import Org
 from whirlwind.paginate import page_params, paginate
 from whirlwind.scoping import get_visible, in_jurisdiction, scope
+from whirlwind.search.views import related_for
 from whirlwind.security import Permission
 
 EXPORT_LIMIT = 20000
@@ -301,6 +302,9 @@ def clue_detail(request):
         ],
         "duplicates": duplicates,
         "original": original,
+        "related": related_for(
+            request, "clue", clue.id, exclude=[("case", link.case_id) for link in case_links]
+        ),
         "show_reporter": request.identity.can(Permission.CASES_REPORTER),
         "category_names": [
             labels_for(request, "problem_category").get(c, c) for c in clue.category_codes

@@ -250,9 +250,10 @@ def search(request, params: query.SearchParams):
     return result, hits
 
 
-def related(request, record_type: str, record_id: int, limit: int = 5):
+def related(request, record_type: str, record_id: int, limit: int = 5, exclude=()):
     """More like this: records sharing the most distinctive bigrams of this one, within
-    the caller's jurisdiction (the record itself must be visible, else nothing)."""
+    the caller's jurisdiction (the record itself must be visible, else nothing).
+    ``exclude``: (type, id) pairs not to list (e.g. a case's own clues)."""
     session = request.dbsession
     doc = documents.build(session, record_type, [record_id]).get(record_id)
     if doc is None or doc.get("org_id") not in visible_orgs(
@@ -269,8 +270,8 @@ def related(request, record_type: str, record_id: int, limit: int = 5):
         node = query.related_node(view, text)
         if node is None:
             return None
-        key = f"{record_type}:{record_id}"
-        self_docs = {d for d in view.docset("key", key)}
+        keys = [f"{record_type}:{record_id}", *(f"{t}:{i}" for t, i in exclude)]
+        self_docs = {d for key in keys for d in view.docset("key", key)}
         return query.run_search(view, scope, params, exclude=self_docs, node=node)
 
     result = pool(request).run(run)

@@ -11,6 +11,19 @@ from whirlwind.paginate import Page
 from whirlwind.search import service
 from whirlwind.security import Permission
 
+ADVANCED_FIELDS = (
+    "year_from",
+    "year_to",
+    "amount_min",
+    "amount_max",
+    "date_from",
+    "date_to",
+    "person",
+    "district",
+    "street",
+    "unit",
+)
+
 
 def _filter_choices(request):
     from sqlalchemy import select
@@ -80,9 +93,8 @@ def search_page(request):
         "facet_titles": service.FACET_TITLES,
         "facet_params": service.FACET_PARAMS,
         "choices": _filter_choices(request),
-        "advanced": any(
-            k in request.params for k in ("year_from", "amount_min", "person", "date_from")
-        ),
+        # The form always sends the advanced fields; open the panel only when one is filled.
+        "advanced": any((request.params.get(k) or "").strip() for k in ADVANCED_FIELDS),
     }
 
 
@@ -150,12 +162,13 @@ def related_view(request):
     return Response(html, content_type="text/html", charset="utf-8")
 
 
-def related_for(request, record_type: str, record_id: int, limit: int = 5):
+def related_for(request, record_type: str, record_id: int, limit: int = 5, exclude=()):
     """For other areas' pages: ``{% include "whirlwind:search/templates/_related.jinja2" %}``
-    with ``related = related_for(request, "case", case.id)`` in the view's dict."""
+    with ``related = related_for(request, "case", case.id)`` in the view's dict.
+    ``exclude``: (type, id) pairs the page already links (a case's own clues)."""
     if request.identity is None or not request.identity.can(Permission.SEARCH):
         return []
     try:
-        return service.related(request, record_type, record_id, limit)
+        return service.related(request, record_type, record_id, limit, exclude=exclude)
     except Exception:  # the index may be missing or being rebuilt; the page still works
         return []
