@@ -111,3 +111,17 @@ def test_import_needs_permission_and_own_job(as_user, users):
     res = upload(app, csv_bytes(GOOD[1]), status=302)
     other = as_user("street_b")
     other.get(res.location, status=404)
+
+
+def test_a_name_written_twice_in_a_row_is_one_person(as_user, dbsession, tree):
+    from whirlwind.cases.models import ClueReportedPerson
+
+    app = as_user("street")
+    row = "H2019-009,大潭村报账员赵敏虚报冒领,虚报冒领补贴,赵敏、赵敏,报账员,大潭村,,信访举报,,2019-03-01,,,,"
+    out = run_job(app, upload(app, csv_bytes(row)))
+    assert out["finished"] and out.get("error") in (None, "")
+    clue = dbsession.scalar(select(Clue).where(Clue.number == "H2019-009"))
+    names = dbsession.scalars(
+        select(ClueReportedPerson.name).where(ClueReportedPerson.clue_id == clue.id)
+    ).all()
+    assert names == ["赵敏"]

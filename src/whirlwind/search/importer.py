@@ -299,7 +299,11 @@ def validate(
                 number=number,
                 title=title,
                 summary=cells.get("简要案情", ""),
-                persons=[p for p in SPLIT_RE.split(cells.get("被反映人", "")) if p],
+                # A name written twice in one row is one person (the services refuse a
+                # person listed twice on a clue).
+                persons=list(
+                    dict.fromkeys(p for p in SPLIT_RE.split(cells.get("被反映人", "")) if p)
+                ),
                 post=cells.get("职务", ""),
                 org_id=org_id,
                 unit_name=unit,
@@ -325,11 +329,40 @@ def exists(session, row: ImportRow) -> bool:
     )
 
 
-def import_row(session, actor, row: ImportRow, *, today: dt.date | None = None) -> bool:
-    """Create the row's clue (and case); False when it was imported before (skipped)."""
+def existing_keys(session, rows: list[ImportRow]) -> set[tuple[str, int]]:
+    """(编号, unit) of ``rows`` already in the database, in one query per chunk of rows."""
+    from whirlwind.cases.models import Clue
+
+    found: set[tuple[str, int]] = set()
+    numbers = sorted({r.number for r in rows})
+    org_ids = {r.org_id for r in rows}
+    for start in range(0, len(numbers), 500):
+        part = numbers[start : start + 500]
+        found.update(
+            (number, org_id)
+            for number, org_id in session.execute(
+                select(Clue.number, Clue.org_id).where(
+                    Clue.number.in_(part), Clue.org_id.in_(org_ids)
+                )
+            )
+        )
+    return found
+
+
+def import_row(
+    session,
+    actor,
+    row: ImportRow,
+    *,
+    today: dt.date | None = None,
+    known: set[tuple[str, int]] | None = None,
+) -> bool:
+    """Create the row's clue (and case); False when it was imported before (skipped).
+    ``known``: the (编号, unit) pairs already imported (``existing_keys``), else one
+    query for this row."""
     from whirlwind.cases.services import create_clue, record_historical_case
 
-    if exists(session, row):
+    if (row.number, row.org_id) in known if known is not None else exists(session, row):
         return False
     org = session.get(Org, row.org_id)
     persons = [{"name": p, "post": row.post, "unit_name": row.unit_name} for p in row.persons]
@@ -386,11 +419,16 @@ def import_rows(
 ) -> tuple[int, int]:
     """Import ``rows`` in the caller's transaction; returns (created, skipped)."""
     created = skipped = 0
+    known = existing_keys(session, rows)
+    # The chunk's units in one query (the services then find them in the identity map).
+    units = list(session.scalars(select(Org).where(Org.id.in_({r.org_id for r in rows}))))
     for n, row in enumerate(rows, start=1):
-        if import_row(session, actor, row, today=today):
+        if import_row(session, actor, row, today=today, known=known):
+            known.add((row.number, row.org_id))
             created += 1
         else:
             skipped += 1
         if progress:
             progress(n)
+    del units
     return created, skipped
