@@ -5,8 +5,11 @@ BIN := $(VENV)/bin
 INI ?= development.ini
 PG_URL_BASE ?= postgresql+psycopg://postgres@127.0.0.1:5432
 PG_TEST_DB ?= whirlwind_test_$(shell echo $$$$)
-# Two workers (this machine has two cores); the browser journeys share one of them.
-PYTEST_ARGS ?= -n 2 --dist loadgroup
+# The suite runs in two steps: most of it on two pytest-xdist workers (one per core), then
+# the API tests (their last test checks that the whole directory exercised every documented
+# operation) and the browser journeys (one live server) in one process.
+SERIAL_TESTS := tests/api tests/browser
+PYTEST_ARGS ?=
 
 .PHONY: run install test test-sqlite test-postgres browser-deps lint format initdb demo serve clean bench
 
@@ -51,13 +54,15 @@ browser-deps:
 test: install browser-deps test-sqlite test-postgres
 
 test-sqlite: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 $(foreach t,$(SERIAL_TESTS),--ignore=$(t)) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(SERIAL_TESTS) $(PYTEST_ARGS)
 
 test-postgres: install
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=postgres', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== PostgreSQL reachable: running the suite on $(PG_TEST_DB)"; \
 	  $(BIN)/python -m whirlwind.testing.pgdb create $(PG_URL_BASE)/$(PG_TEST_DB) && \
-	  WHIRLWIND_TEST_DB_URL=$(PG_URL_BASE)/$(PG_TEST_DB) $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	  WHIRLWIND_TEST_DB_URL=$(PG_URL_BASE)/$(PG_TEST_DB) $(BIN)/python -m pytest -n 2 $(foreach t,$(SERIAL_TESTS),--ignore=$(t)) $(PYTEST_ARGS) && \
+	  WHIRLWIND_TEST_DB_URL=$(PG_URL_BASE)/$(PG_TEST_DB) $(BIN)/python -m pytest $(SERIAL_TESTS) $(PYTEST_ARGS); \
 	  status=$$?; \
 	  $(BIN)/python -m whirlwind.testing.pgdb drop $(PG_URL_BASE)/$(PG_TEST_DB); \
 	  exit $$status; \

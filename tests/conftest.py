@@ -165,15 +165,3 @@ def as_user(testapp, users):
         return testapp
 
     return _login
-
-
-def pytest_collection_modifyitems(config, items):
-    # Under pytest-xdist (``--dist loadgroup``) the browser journeys share one worker, so the
-    # live server with demo data is started once.
-    # The API tests share one worker too: their last test checks that the whole directory
-    # answered every documented operation.
-    for item in items:
-        path = str(item.fspath).replace("\\", "/")
-        for group in ("browser", "api"):
-            if f"tests/{group}/" in path:
-                item.add_marker(pytest.mark.xdist_group(name=group))
