@@ -39,9 +39,10 @@ log = logging.getLogger(__name__)
 CURRENT = "current"
 SEQ_FILE = "APPLIED_SEQ"
 BATCH = 500
-# Outbox rows per Whoosh commit when catching up (``index --once``, after an import): big
+# Outbox rows per Whoosh commit when catching up (``index --once``, after an import; a
+# record writes several outbox rows): big
 # segments amortize Whoosh's per-term cost; segments are merged once at the end.
-BULK_BATCH = 2000
+BULK_BATCH = 10_000
 WRITER_MB = 512
 
 
