@@ -33,7 +33,7 @@ from tests.factories import make_tree, make_users
 from whirlwind.cases.models import CaseClue, Clue, ClueReportedPerson
 from whirlwind.outbox import SearchOutbox
 
-ROWS = 200
+ROWS = 400  # enough rows that ten kills land before the (fast) import finishes
 CHUNK = 10
 MIN_KILLS = 10
 TIME_BUDGET = 90.0  # hard cap in seconds for all the kills (about 30 s on an idle machine)
