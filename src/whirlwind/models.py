@@ -6,9 +6,34 @@ module; an area that adds models adds one import line here.
 
 from whirlwind.accounts.models import ApiToken, AuthSession, LoginAttempt, Role, User  # noqa: F401
 from whirlwind.attachments.models import Attachment  # noqa: F401
-from whirlwind.audits.models import Audit, AuditScope, CommitteeReport, Finding, FindingPerson, RecoveryEntry  # noqa: F401
+from whirlwind.audits.models import (  # noqa: F401
+    Audit,
+    AuditScope,
+    CommitteeReport,
+    Finding,
+    FindingPerson,
+    RecoveryEntry,
+)
+from whirlwind.cases.models import (  # noqa: F401
+    Case,
+    CaseClue,
+    CaseStageEvent,
+    CaseSubject,
+    Clue,
+    ClueCategory,
+    ClueDisposal,
+    ClueReportedPerson,
+    PublicNotice,
+    PublicNoticeEntry,
+)
 from whirlwind.changelog import ChangeLog, ChangeLogHead  # noqa: F401
 from whirlwind.db import Base  # noqa: F401
+from whirlwind.disclosure.models import (  # noqa: F401
+    DisclosureCatalogItem,
+    DisclosureCheck,
+    DisclosureFailure,
+    DisclosureRecord,
+)
 from whirlwind.ledger.models import (  # noqa: F401
     ItemReview,
     PackageMember,
@@ -21,6 +46,10 @@ from whirlwind.orgs.models import Org, OrgClosure, OrgNameHistory  # noqa: F401
 from whirlwind.outbox import SearchOutbox  # noqa: F401
 from whirlwind.persons.models import Person  # noqa: F401
 from whirlwind.reference.models import RefValue  # noqa: F401
-from whirlwind.targets.models import AcceptanceInspection, Campaign, OrgAssessment, RectificationTarget, TargetRecheck  # noqa: F401
-from whirlwind.disclosure.models import DisclosureCatalogItem, DisclosureCheck, DisclosureFailure, DisclosureRecord  # noqa: F401
-from whirlwind.cases.models import Case, CaseClue, CaseStageEvent, CaseSubject, Clue, ClueCategory, ClueDisposal, ClueReportedPerson, PublicNotice, PublicNoticeEntry  # noqa: F401
+from whirlwind.targets.models import (  # noqa: F401
+    AcceptanceInspection,
+    Campaign,
+    OrgAssessment,
+    RectificationTarget,
+    TargetRecheck,
+)

@@ -328,7 +328,9 @@ def test_rights_on_targets(dbsession, tree, users, campaign):
         )
     # A committee member has no right on targets at all.
     with pytest.raises(Forbidden):
-        ts.add_target(dbsession, ident(users["committee"]), campaign, tree["V1"], categories=["W01"])
+        ts.add_target(
+            dbsession, ident(users["committee"]), campaign, tree["V1"], categories=["W01"]
+        )
     with pytest.raises(NotFound):
         ts.add_target(
             dbsession, ident(users["district_b"]), campaign, tree["V1"], categories=["W01"]

@@ -57,19 +57,35 @@ def check_upload(filename: str, head: bytes, size: int, max_bytes: int) -> tuple
     name = safe_filename(filename)
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in ALLOWED:
-        raise ValidationFailed(f"不支持的文件类型“{name}”，只能上传{ALLOWED_TEXT}。", fields={"file": "类型不支持"})
+        raise ValidationFailed(
+            f"不支持的文件类型“{name}”，只能上传{ALLOWED_TEXT}。", fields={"file": "类型不支持"}
+        )
     if size == 0:
         raise ValidationFailed("上传的文件是空的。", fields={"file": "空文件"})
     if size > max_bytes:
-        raise TooLarge(f"文件过大（{size / 1048576:.1f} MB），单个文件不能超过 {max_bytes / 1048576:.0f} MB。", fields={"file": "文件过大"})
+        raise TooLarge(
+            f"文件过大（{size / 1048576:.1f} MB），单个文件不能超过 {max_bytes / 1048576:.0f} MB。",
+            fields={"file": "文件过大"},
+        )
     content_type, magics = ALLOWED[ext]
     if not any(head.startswith(m) for m in magics):
-        raise ValidationFailed(f"文件“{name}”的内容与扩展名不符。", fields={"file": "内容与类型不符"})
+        raise ValidationFailed(
+            f"文件“{name}”的内容与扩展名不符。", fields={"file": "内容与类型不符"}
+        )
     return name, content_type
 
 
-def store(session, settings, *, fileobj, filename: str, owner_type: str, owner_id: int,
-          org_id: int, uploader_id: int | None) -> Attachment:
+def store(
+    session,
+    settings,
+    *,
+    fileobj,
+    filename: str,
+    owner_type: str,
+    owner_id: int,
+    org_id: int,
+    uploader_id: int | None,
+) -> Attachment:
     """Check and store one uploaded file; raises before anything is written."""
     max_bytes = as_int(settings, "whirlwind.upload_max_bytes", 10 * 1024 * 1024)
     base = settings["whirlwind.attachments_dir"]
@@ -101,16 +117,23 @@ def store(session, settings, *, fileobj, filename: str, owner_type: str, owner_i
             os.unlink(tmp)
         raise
     attachment = Attachment(
-        owner_type=owner_type, owner_id=owner_id, org_id=org_id, sha256=sha, filename=name,
-        content_type=content_type, size=size, uploaded_by_id=uploader_id,
+        owner_type=owner_type,
+        owner_id=owner_id,
+        org_id=org_id,
+        sha256=sha,
+        filename=name,
+        content_type=content_type,
+        size=size,
+        uploaded_by_id=uploader_id,
     )
     session.add(attachment)
     session.flush()
     return attachment
 
 
-def store_upload(request, field: str, *, owner_type: str, owner_id: int, org_id: int,
-                 required: bool = False) -> Attachment | None:
+def store_upload(
+    request, field: str, *, owner_type: str, owner_id: int, org_id: int, required: bool = False
+) -> Attachment | None:
     """Store the file posted in ``field`` (if any) for the acting user."""
     upload = request.POST.get(field)
     if upload is None or not hasattr(upload, "file") or not getattr(upload, "filename", ""):
@@ -119,8 +142,13 @@ def store_upload(request, field: str, *, owner_type: str, owner_id: int, org_id:
         return None
     identity = request.identity
     return store(
-        request.dbsession, request.registry.settings, fileobj=upload.file, filename=upload.filename,
-        owner_type=owner_type, owner_id=owner_id, org_id=org_id,
+        request.dbsession,
+        request.registry.settings,
+        fileobj=upload.file,
+        filename=upload.filename,
+        owner_type=owner_type,
+        owner_id=owner_id,
+        org_id=org_id,
         uploader_id=identity.id if identity else None,
     )
 
@@ -131,7 +159,11 @@ def for_owner(session, owner_type: str, owner_ids) -> dict[int, list[Attachment]
     result: dict[int, list[Attachment]] = {i: [] for i in ids}
     if not ids:
         return result
-    stmt = select(Attachment).where(Attachment.owner_type == owner_type, Attachment.owner_id.in_(ids)).order_by(Attachment.id)
+    stmt = (
+        select(Attachment)
+        .where(Attachment.owner_type == owner_type, Attachment.owner_id.in_(ids))
+        .order_by(Attachment.id)
+    )
     for a in session.scalars(stmt):
         result[a.owner_id].append(a)
     return result
