@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INI ?= development.ini
 PG_URL_BASE ?= postgresql+psycopg://postgres@127.0.0.1:5432
-PG_TEST_DB ?= whirlwind_test_$(shell echo $$$$)
+PG_TEST_DB := whirlwind_test_$(shell echo $$$$)
 # The suite runs in two steps: most of it on two pytest-xdist workers (one per core), then
 # the API tests (their last test checks that the whole directory exercised every documented
 # operation) and the browser journeys (one live server) in one process.
