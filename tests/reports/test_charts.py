@@ -38,4 +38,5 @@ def test_labels_are_escaped_and_no_style_attributes():
 
 
 def test_empty_data_renders():
-    ET.fromstring(str(bar_chart([], [Series("a", [])])))
+    root = ET.fromstring(str(bar_chart([], [Series("a", [])])))
+    assert root.tag == f"{NS}svg" and rects(bar_chart([], [Series("a", [])])) == []
