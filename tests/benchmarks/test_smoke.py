@@ -63,11 +63,14 @@ def _check(url, counts):
         result = verify_chain(s)
         assert result.ok and result.checked > 0
     engine.dispose()
+    return cases
 
 
 def test_generator_row_counts(bench_url):
     url, counts = bench_url
-    _check(url, counts)
+    cases = _check(url, counts)
+    # About a third of the 200 clues became cases.
+    assert 30 <= cases <= 120
 
 
 def test_generator_is_reproducible(bench_url, tmp_path):
@@ -129,7 +132,7 @@ def test_generator_on_postgresql():
     pgdb.create(scratch)
     try:
         counts = generate(scratch, **TINY)
-        _check(scratch, counts)
+        assert 30 <= _check(scratch, counts) <= 120
         # Sequences were moved past the generated ids: the services can insert after it.
         engine = create_engine(scratch)
         with Session(engine) as s:
@@ -145,6 +148,8 @@ def test_generator_on_postgresql():
                 )
             )
             s.flush()
+            new_id = s.scalar(select(Org.id).where(Org.code == "NEW001"))
+            assert new_id > s.scalar(select(func.max(Org.id)).where(Org.code != "NEW001"))
             s.rollback()
         engine.dispose()
     finally:
