@@ -69,11 +69,7 @@ def build(args):
 
     path = indexer.new_generation(base)
     ix = windex.open_dir(path)
-    writer = (
-        ix.writer(limitmb=512, procs=args.procs, multisegment=args.procs > 1)
-        if args.procs > 1
-        else ix.writer(limitmb=512)
-    )
+    writer = indexer.open_writer(ix)
     t_index = 0.0
     for i in range(1, args.n + 1):
         d = corpus.record(i, orgs)
@@ -94,6 +90,9 @@ def build(args):
         )
         t = time.perf_counter()
         writer.add_document(**to_fields(d))
+        if i % args.segment == 0:  # the indexer's segment size in a rebuild
+            writer.commit(merge=False)
+            writer = indexer.open_writer(ix)
         t_index += time.perf_counter() - t
         if len(batch) == 2000:
             db.executemany("insert into doc values (?,?,?,?,?,?,?,?)", batch)
@@ -107,7 +106,7 @@ def build(args):
     db.commit()
     t_fts = time.perf_counter() - t
     t = time.perf_counter()
-    writer.commit(optimize=True)
+    writer.commit(merge=False)
     t_index += time.perf_counter() - t
     ix.close()
     indexer.swap(base, path)
@@ -173,7 +172,9 @@ def main(argv=None):
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out", "search"))
-    ap.add_argument("--procs", type=int, default=1)
+    ap.add_argument(
+        "--segment", type=int, default=indexer.BULK_BATCH, help="records per index segment"
+    )
     ap.add_argument("--runs", type=int, default=3, help="timed runs per query (the first is cold)")
     args = ap.parse_args(argv)
     print(f"building {args.n} records …", file=sys.stderr)
@@ -202,7 +203,7 @@ def main(argv=None):
         cold.append(times[0])
         ww.extend(times[1:] or times)
         got = pool.run(
-            lambda v, node=node: {v.cols["rid"][d] for d in engine.evaluate(v, node, None)}
+            lambda v, node=node: {int(r) for r in v.rid[engine.evaluate(v, node, None)[0]]}
         )
         sql_params = []
         where = fts_where(node, sql_params)
@@ -243,7 +244,7 @@ def main(argv=None):
         f"{statistics.mean(recall_f):.2f}  precision {min(prec_f):.2f}"
     )
     print(
-        f"index  : {stats['whoosh_index_s']:.1f} s ({stats['whoosh_docs_per_s']:.0f} docs/s, procs={args.procs}),"
+        f"index  : {stats['whoosh_index_s']:.1f} s ({stats['whoosh_docs_per_s']:.0f} docs/s, {args.segment} records per segment),"
         f" {stats['whoosh_size_mb']:.1f} MB; FTS5 build {stats['fts_build_s']:.1f} s; SQLite file"
         f" {stats['sqlite_size_mb']:.1f} MB; first view (column caches) {stats['open_view_s']:.2f} s"
     )

@@ -14,7 +14,7 @@ from whirlwind.search.schema import to_fields
 def build_index(base, docs):
     path = indexer.ensure_index(str(base))
     ix = windex.open_dir(path)
-    w = ix.writer()
+    w = indexer.open_writer(ix)
     for d in docs:
         w.update_document(**to_fields(d))
     w.commit()

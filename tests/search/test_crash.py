@@ -121,17 +121,7 @@ def index_matches_db(site) -> tuple[set, set]:
         in_db = {("clue", i) for i in s.scalars(select(Clue.id))}
     pool = engine.ReaderPool(site["base"])
     try:
-        in_ix = pool.run(
-            lambda v: (
-                set()
-                if v is None
-                else {
-                    (t, r)
-                    for d, (t, r) in enumerate(zip(v.cols["type"], v.cols["rid"], strict=True))
-                    if d in v.live
-                }
-            )
-        )
+        in_ix = pool.run(lambda v: set() if v is None else v.records())
     finally:
         pool.close()
     return in_db, in_ix
@@ -239,3 +229,17 @@ def test_reindex_swaps_while_searching(site):
     assert indexer.current_dir(site["base"]) != old
     check = run(["index", site["ini"], "--check"])
     assert check.returncode == 0, check.stdout
+
+
+def test_an_index_of_an_older_format_is_rebuilt_by_the_indexer(site):
+    write_round(site, random.Random(11), 2)
+    index_once = run(["index", site["ini"], "--once"])
+    assert index_once.returncode == 0, index_once.stderr
+    path = indexer.current_dir(site["base"])
+    os.remove(os.path.join(path, indexer.FORMAT_FILE))  # as an index of an older version
+    assert indexer.current_dir(site["base"]) is None
+    result = run(["index", site["ini"], "--once"])
+    assert result.returncode == 0, result.stderr
+    assert indexer.current_dir(site["base"]) not in (None, path)
+    in_db, in_ix = index_matches_db(site)
+    assert in_db and in_ix == in_db

@@ -158,7 +158,7 @@ def test_sort_by_date_and_pagination_cover_every_hit_once(corpus):
         if page >= r.pages:
             break
     assert len(seen) == len(set(seen)) == r.total
-    days = pool.run(lambda v: [v.cols["day"][d] for d in seen])
+    days = pool.run(lambda v: [int(v.day[d]) for d in seen])
     assert days == sorted(days, reverse=True)
 
 

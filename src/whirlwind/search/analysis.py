@@ -30,9 +30,25 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 TOKEN_RE = re.compile(f"[{_CJK}0-9a-z]+")
 
 
+_FULLWIDTH = {chr(0xFF01 + i): chr(0x21 + i) for i in range(0x5E)} | {"\u3000": " "}
+_FULLWIDTH_RE = re.compile("[\uff01-\uff5e\u3000]")
+
+
+def _halfwidth(m: re.Match) -> str:
+    return _FULLWIDTH[m.group()]
+
+
 def normalize(text: str) -> str:
     """Full-width letters/digits to ASCII, lower case (the same for text and queries)."""
-    return unicodedata.normalize("NFKC", text or "").lower()
+    # Full-width forms (Chinese punctuation among them) are mapped first, as NFKC maps
+    # them; a text that is then already in NFKC (the usual case) skips the slow call.
+    # The result is NFKC's in every case.
+    text = text or ""
+    if not unicodedata.is_normalized("NFKC", text):
+        text = _FULLWIDTH_RE.sub(_halfwidth, text)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.lower()
 
 
 def index_tokens(text: str, start_pos: int = 0, max_gram: int = MAX_GRAM):

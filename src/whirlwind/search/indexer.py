@@ -27,30 +27,29 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from whoosh import index as windex
-from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import LockError
 
 from whirlwind.outbox import SearchOutbox
 from whirlwind.search import documents
+from whirlwind.search.postings import GramCodec, GramSegmentWriter
 from whirlwind.search.schema import make_schema, to_fields
 
 log = logging.getLogger(__name__)
 
 CURRENT = "current"
 SEQ_FILE = "APPLIED_SEQ"
+FORMAT_FILE = "FORMAT"
+# The on-disk format of a generation (``postings``); a generation of another format is
+# rebuilt from the database by the indexer, and searched as if there were no index.
+INDEX_FORMAT = "gram-arrays-1"
 BATCH = 500
 # Outbox rows per Whoosh commit when catching up (``index --once``, after an import; a
-# record writes several outbox rows): big
-# segments amortize Whoosh's per-term cost; segments are merged once at the end.
-BULK_BATCH = 10_000
+# record writes several outbox rows), and records per segment in a rebuild: one segment
+# is tokenized and sorted in one go (about 60 MB of arrays per 1,000 records).
+BULK_BATCH = 25_000
 WRITER_MB = 512
 
-
-class GramCodec(W3Codec):
-    """Whoosh's codec without per-document field lengths (no field is scored by length),
-    which saves a column lookup per posting when a segment is written."""
-
-    length_stats = False
+__all__ = ["GramCodec"]  # named in the table of contents of existing indexes
 
 
 def index_base(settings) -> str:
@@ -60,7 +59,7 @@ def index_base(settings) -> str:
 # --- Locations ---------------------------------------------------------------------------
 
 
-def current_dir(base: str) -> str | None:
+def _linked_dir(base: str) -> str | None:
     link = os.path.join(base, CURRENT)
     try:
         target = os.readlink(link)
@@ -70,6 +69,27 @@ def current_dir(base: str) -> str | None:
     return path if windex.exists_in(path) else None
 
 
+def index_format(path: str) -> str | None:
+    try:
+        with open(os.path.join(path, FORMAT_FILE)) as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return None
+
+
+def current_dir(base: str) -> str | None:
+    """The generation searches use: None when there is none, or only one of an older
+    format (see ``outdated``)."""
+    path = _linked_dir(base)
+    return path if path is not None and index_format(path) == INDEX_FORMAT else None
+
+
+def outdated(base: str) -> bool:
+    """True when ``current`` is a generation of an older format (to be rebuilt)."""
+    path = _linked_dir(base)
+    return path is not None and index_format(path) != INDEX_FORMAT
+
+
 def new_generation(base: str) -> str:
     os.makedirs(base, exist_ok=True)
     name = "gen-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
@@ -77,6 +97,8 @@ def new_generation(base: str) -> str:
     os.makedirs(path)
     windex.create_in(path, make_schema())
     write_seq(path, 0)
+    with open(os.path.join(path, FORMAT_FILE), "w") as f:
+        f.write(INDEX_FORMAT)
     return path
 
 
@@ -84,7 +106,7 @@ def swap(base: str, path: str) -> None:
     """Point ``current`` at ``path`` atomically (rename of a new symlink over the old one),
     then remove generations older than the one just replaced (kept one round, for readers
     that still have it open)."""
-    previous = current_dir(base)
+    previous = _linked_dir(base)
     tmp = os.path.join(base, f".current-{uuid.uuid4().hex}")
     os.symlink(os.path.basename(path), tmp)
     os.replace(tmp, os.path.join(base, CURRENT))
@@ -150,7 +172,7 @@ def open_writer(ix, timeout: float = 30.0):
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return ix.writer(limitmb=WRITER_MB, codec=GramCodec(), compound=False)
+            return GramSegmentWriter(ix, limitmb=WRITER_MB, compound=False)
         except LockError:
             if time.monotonic() > deadline:
                 raise
@@ -256,7 +278,13 @@ def run_forever(
 # --- Rebuild and check -------------------------------------------------------------------
 
 
-def rebuild(session_factory, base: str, progress=None, batch: int = BATCH) -> tuple[str, int]:
+def rebuild(
+    session_factory,
+    base: str,
+    progress=None,
+    batch: int = BATCH,
+    segment_docs: int = BULK_BATCH,
+) -> tuple[str, int]:
     """Build a complete new generation from the database and swap it in. Searches keep
     using the old generation until the swap; the indexer then continues from the outbox
     sequence read *before* the build (replaying a few rows is harmless)."""
@@ -265,21 +293,28 @@ def rebuild(session_factory, base: str, progress=None, batch: int = BATCH) -> tu
     try:
         start_seq = session.scalar(select(func.max(SearchOutbox.seq))) or 0
         ix = windex.open_dir(path)
-        writer = ix.writer(limitmb=WRITER_MB, codec=GramCodec(), compound=False)
         total = 0
         try:
+            writer = open_writer(ix)
+            in_segment = 0
             for record_type in documents.builders():
                 ids = documents.all_ids(session, record_type)
                 for i in range(0, len(ids), batch):
                     chunk = ids[i : i + batch]
                     write_documents(writer, session, [(record_type, x) for x in chunk])
                     total += len(chunk)
+                    in_segment += len(chunk)
+                    if in_segment >= segment_docs:
+                        writer.commit(merge=False)
+                        writer = open_writer(ix)
+                        in_segment = 0
                     if progress:
                         progress(record_type, total)
         except BaseException:
             writer.cancel()
+            ix.close()
             raise
-        writer.commit(optimize=True)
+        writer.commit(merge=False)
         ix.close()
     finally:
         session.rollback()

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import heapq
 import re
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from whirlwind.search import engine
 from whirlwind.search.analysis import searchable
@@ -193,69 +194,97 @@ class SearchResult:
 
 def _union(view, field_name, values):
     values = tuple(sorted(set(values)))
-    return view.cached(
-        ("union", field_name, values),
-        lambda: frozenset().union(*(view.docset(field_name, v) for v in values)),
-    )
+
+    def compute():
+        mask = np.zeros(view.n, dtype=bool)
+        for v in values:
+            mask |= view.docset(field_name, v)
+        return mask
+
+    return view.cached(("union", field_name, values), compute)
 
 
 def filter_set(view, scope: tuple[str, str] | None, params: SearchParams):
-    """The set of docs the jurisdiction and the indexed filters allow (None: all)."""
-    sets = []
+    """The mask of live docs the jurisdiction and the indexed filters allow (None: all)."""
+    masks = []
     if scope is not None:
-        sets.append(view.docset(*scope))
+        masks.append(view.docset(*scope))
     for term in params.units:
-        sets.append(view.docset(*term))
+        masks.append(view.docset(*term))
     if params.types:
-        sets.append(_union(view, "type", params.types))
+        masks.append(_union(view, "type", params.types))
     if params.category:
-        sets.append(_union(view, "category", params.category))
+        masks.append(_union(view, "category", params.category))
     if params.source:
-        sets.append(_union(view, "source", params.source))
+        masks.append(_union(view, "source", params.source))
     if params.stage:
-        sets.append(_union(view, "stage", params.stage))
-    if not sets:
+        masks.append(_union(view, "stage", params.stage))
+    if not masks:
         return None
-    sets.sort(key=len)
-    result = sets[0]
-    for s in sets[1:]:
-        result = result & s
+    result = masks[0]
+    for m in masks[1:]:
+        result = result & m
     return result
 
 
+def _cents(value: decimal.Decimal, up: bool) -> int:
+    cents = value * 100
+    return int(cents.to_integral_value(decimal.ROUND_CEILING if up else decimal.ROUND_FLOOR))
+
+
 def _value_filters(view, params: SearchParams):
-    """Range filters read from the columns (years, amounts, dates) as a predicate, or None."""
-    checks = []
-    cols = view.cols
+    """Range filters on the columns (years, amounts, dates) as a mask, or None."""
+    mask = None
+
+    def both(m):
+        return m if mask is None else mask & m
+
     if params.year_from is not None or params.year_to is not None:
-        years = cols["year"]
-        lo = params.year_from if params.year_from is not None else -1
-        hi = params.year_to if params.year_to is not None else 10**6
-        checks.append(lambda d: years[d] is not None and lo <= years[d] <= hi)
+        years = view.year
+        m = years > 0
+        if params.year_from is not None:
+            m &= years >= params.year_from
+        if params.year_to is not None:
+            m &= years <= params.year_to
+        mask = both(m)
     if params.amount_min is not None or params.amount_max is not None:
-        amounts = cols["amount"]
-        amin, amax = params.amount_min, params.amount_max
-        checks.append(
-            lambda d: (
-                amounts[d] is not None
-                and (amin is None or amounts[d] >= amin)
-                and (amax is None or amounts[d] <= amax)
-            )
-        )
+        cents = view.cents
+        m = cents != engine.NO_AMOUNT
+        if params.amount_min is not None:
+            m &= cents >= _cents(params.amount_min, up=True)
+        if params.amount_max is not None:
+            m &= cents <= _cents(params.amount_max, up=False)
+        mask = both(m)
     if params.date_from is not None or params.date_to is not None:
-        days = cols["day"]
-        dlo = params.date_from.toordinal() if params.date_from else -1
-        dhi = params.date_to.toordinal() if params.date_to else 10**9
-        checks.append(lambda d: days[d] is not None and dlo <= days[d] <= dhi)
-    if not checks:
-        return None
-    return lambda d: all(c(d) for c in checks)
+        days = view.day
+        m = days > 0
+        if params.date_from is not None:
+            m &= days >= params.date_from.toordinal()
+        if params.date_to is not None:
+            m &= days <= params.date_to.toordinal()
+        mask = both(m)
+    return mask
 
 
-def run_search(
-    view, scope, params: SearchParams, *, exclude: set | None = None, node=None
-) -> SearchResult:
-    """Execute a search on one view; ``scope`` from ``scope_term`` (or ``NOTHING``)."""
+def _top(view, mask, scores, k: int, by_date: bool) -> np.ndarray:
+    """The first ``k`` docs of ``mask`` by (score, date) or (date, score), descending."""
+    idx = np.flatnonzero(mask)
+    if not len(idx):
+        return idx
+    primary = view.day[idx] if by_date else scores[idx]
+    secondary = scores[idx] if by_date else view.day[idx]
+    if len(idx) > k:
+        # Everything tied with the k-th best on the primary key stays in the final sort.
+        kth = np.partition(primary, len(idx) - k)[len(idx) - k]
+        keep = primary >= kth
+        idx, primary, secondary = idx[keep], primary[keep], secondary[keep]
+    order = np.lexsort((idx, -secondary, -primary))
+    return idx[order[:k]]
+
+
+def run_search(view, scope, params: SearchParams, *, exclude=None, node=None) -> SearchResult:
+    """Execute a search on one view; ``scope`` from ``scope_term`` (or ``NOTHING``).
+    ``exclude``: document numbers never to return."""
     size = max(1, min(MAX_PAGE_SIZE, params.size))
     page = max(1, params.page)
     if node is None:
@@ -264,36 +293,32 @@ def run_search(
     if view is None or not view.leaves:
         return SearchResult(0, [], {}, 1, size, terms)
     restrict = filter_set(view, scope, params)
-    predicate = _value_filters(view, params)
-    if predicate is not None:
-        base = view.live if restrict is None else restrict
-        restrict = {d for d in base if predicate(d)}
+    values = _value_filters(view, params)
+    if values is not None:
+        restrict = (view.live if restrict is None else restrict) & values
     if params.person.strip():
-        matched = engine.match_term(view, "persons", params.person.strip(), restrict)
-        restrict = set(matched)
+        docs, _ = engine.match_term(view, "persons", params.person.strip(), restrict)
+        restrict = np.zeros(view.n, dtype=bool)
+        restrict[docs] = True
     if node is None:
-        base = view.live if restrict is None else restrict
-        scores = dict.fromkeys(base, 0.0)
+        mask = (view.live if restrict is None else restrict).copy()
+        scores = np.zeros(view.n, dtype=np.float64)
     else:
-        scores = engine.evaluate(view, node, restrict)
-    if exclude:
-        for d in exclude:
-            scores.pop(d, None)
-    total = len(scores)
+        mask, scores = engine.evaluate(view, node, restrict)
+        mask = mask.copy()
+    if exclude is not None and len(exclude):
+        mask[np.asarray(list(exclude), dtype=np.int64)] = False
+    total = int(np.count_nonzero(mask))
     pages = max(1, -(-total // size))
     page = min(page, pages)
-    k = page * size
-    days = view.cols["day"]
-    if params.sort == "date" or node is None:
-        top = heapq.nlargest(k, scores, key=lambda d: (days[d] or 0, scores[d]))
-    else:
-        top = heapq.nlargest(k, scores, key=lambda d: (scores[d], days[d] or 0))
-    top = top[(page - 1) * size :]
-    types, rids = view.cols["type"], view.cols["rid"]
-    hits = [Hit(types[d], int(rids[d]), round(scores[d], 4), d) for d in top]
+    top = _top(view, mask, scores, page * size, params.sort == "date" or node is None)
+    top = top[(page - 1) * size :].tolist()
+    hits = [
+        Hit(view.value("type", d), int(view.rid[d]), round(float(scores[d]), 4), d) for d in top
+    ]
     facets = {}
     if params.facets and total:
-        counts = engine.facet_counts(view, scores.keys(), FACET_FIELDS)
+        counts = engine.facet_counts(view, mask, FACET_FIELDS)
         facets = {f: c.most_common(50 if f != "names" else 10) for f, c in counts.items()}
     return SearchResult(total, hits, facets, page, size, terms)
 

@@ -271,7 +271,7 @@ def related(request, record_type: str, record_id: int, limit: int = 5, exclude=(
         if node is None:
             return None
         keys = [f"{record_type}:{record_id}", *(f"{t}:{i}" for t, i in exclude)]
-        self_docs = {d for key in keys for d in view.docset("key", key)}
+        self_docs = {int(d) for key in keys for d in view.term_docs("key", key)}
         return query.run_search(view, scope, params, exclude=self_docs, node=node)
 
     result = pool(request).run(run)
