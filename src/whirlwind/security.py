@@ -201,7 +201,12 @@ def _identity(request) -> Identity | None:
     cached = request.environ.get("whirlwind.identity", _UNSET)
     if cached is not _UNSET:
         return cached
-    identity = _token_identity(request) or _session_identity(request)
+    # A request that names a token is that token's, or nobody's: a revoked or unknown
+    # token never falls back to a session cookie sent alongside it (on any route).
+    if request.headers.get("Authorization"):
+        identity = _token_identity(request)
+    else:
+        identity = _session_identity(request)
     request.environ["whirlwind.identity"] = identity
     if identity is not None:
         request.dbsession.info["actor"] = (identity.user.id, identity.user.username)

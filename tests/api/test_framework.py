@@ -46,6 +46,9 @@ def test_revoked_token_is_401_even_with_a_session_cookie(api, apptest, tokens, d
     # The browser session works alone, but a revoked token never falls back to it.
     assert api.as_token(None).get("/api/v1/me").json["via_token"] is False
     api.get("/api/v1/me", status=401)
+    # The search API too (it is authorized by the permission alone, not the API wrapper).
+    assert api.as_token(None).get("/api/v1/search", {"q": "资金"}).status_code == 200
+    api.get("/api/v1/search", {"q": "资金"}, status=401)
 
 
 def test_token_is_stored_hashed_and_records_last_use(api, tokens, dbsession):
