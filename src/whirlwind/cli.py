@@ -44,7 +44,7 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
     ),
     "reindex": (
         "whirlwind.search.commands:reindex_command",
-        None,
+        "whirlwind.search.commands:workers_arg",
         "rebuild the search index into a new directory and swap it in",
     ),
     "import": (

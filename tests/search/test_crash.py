@@ -16,6 +16,7 @@ import time
 import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import sessionmaker
+from whoosh import index as windex
 
 from tests.factories import make_tree, make_users
 from whirlwind.cases import services
@@ -243,3 +244,43 @@ def test_an_index_of_an_older_format_is_rebuilt_by_the_indexer(site):
     assert indexer.current_dir(site["base"]) not in (None, path)
     in_db, in_ix = index_matches_db(site)
     assert in_db and in_ix == in_db
+
+
+def test_big_batches_written_by_worker_processes_equal_the_database(site, monkeypatch):
+    """A catch-up and a rebuild split among two forked workers (each its own segment,
+    committed together): every record once, updates replacing older versions, deletions
+    gone; searching finds what the database holds."""
+    monkeypatch.setattr(indexer, "PARALLEL_MIN", 4)
+    rng = random.Random(21)
+    write_round(site, rng, 8)
+    assert indexer.apply_pending(site["factory"], site["base"], batch=1000, workers=2) > 0
+    path = indexer.current_dir(site["base"])
+    ix = windex.open_dir(path)
+    segments_before = len(ix._segments())
+    ix.close()
+    write_round(site, rng, 8)  # new clues, edits (updates) and maybe a deletion
+    assert indexer.apply_pending(site["factory"], site["base"], batch=1000, workers=2) > 0
+    in_db, in_ix = index_matches_db(site)
+    assert in_db and in_ix == in_db
+    ix = windex.open_dir(path)
+    assert len(ix._segments()) >= segments_before  # the workers' segments were added
+    with ix.searcher() as s:
+        keys = [f["key"] for f in s.all_stored_fields()]
+    ix.close()
+    assert len(keys) == len(set(keys)) == len(in_db)  # no record twice
+    _, total = indexer.rebuild(site["factory"], site["base"], workers=2)
+    assert total == len(in_db)
+    assert index_matches_db(site)[1] == in_db
+    with site["factory"]() as s:
+        titled = {c.id for c in s.scalars(select(Clue)) if c.title.startswith("修改后的")}
+    pool = engine.ReaderPool(site["base"])
+    try:
+        found = pool.run(
+            lambda v: {
+                h.id
+                for h in query.run_search(v, None, query.SearchParams(q="修改后的", size=100)).hits
+            }
+        )
+    finally:
+        pool.close()
+    assert titled and found == titled

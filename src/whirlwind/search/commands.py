@@ -27,6 +27,17 @@ def index_args(parser):
         f"else {indexer.BATCH})",
     )
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between outbox polls")
+    workers_arg(parser)
+
+
+def workers_arg(parser):
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=indexer.default_workers(),
+        help="processes writing a big batch (a catch-up, a rebuild); default: the cores, "
+        f"at most 4 (now {indexer.default_workers()})",
+    )
 
 
 def index_command(env, args):
@@ -47,13 +58,20 @@ def index_command(env, args):
         )
         return 0 if result.ok else 1
     if args.once:
-        n = indexer.apply_pending(factory, base, batch=args.batch or indexer.BULK_BATCH)
+        n = indexer.apply_pending(
+            factory, base, batch=args.batch or indexer.BULK_BATCH, workers=args.workers
+        )
         print(f"已应用 {n} 条发件箱记录。")
         return 0
     stop = indexer.Stop()
     stop.install()
     indexer.run_forever(
-        factory, base, interval=args.interval, batch=args.batch or indexer.BATCH, stop=stop
+        factory,
+        base,
+        interval=args.interval,
+        batch=args.batch or indexer.BATCH,
+        stop=stop,
+        workers=args.workers,
     )
     return 0
 
@@ -65,7 +83,7 @@ def reindex_command(env, args):
     def progress(record_type, n):
         print(f"\r重建索引：{record_type} {n} 条", end="", file=sys.stderr, flush=True)
 
-    path, total = indexer.rebuild(_factory(env), base, progress=progress)
+    path, total = indexer.rebuild(_factory(env), base, progress=progress, workers=args.workers)
     print(file=sys.stderr)
     print(f"索引已重建并切换：{total} 条记录，用时 {time.monotonic() - started:.1f} 秒（{path}）。")
     return 0

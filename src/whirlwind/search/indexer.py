@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import multiprocessing
 import os
 import shutil
 import signal
@@ -144,9 +145,10 @@ def write_seq(path: str, seq: int) -> None:
 # --- Applying changes --------------------------------------------------------------------
 
 
-def write_documents(writer, session, keys) -> tuple[int, int]:
+def write_documents(writer, session, keys, *, add_only: bool = False) -> tuple[int, int]:
     """Upsert or delete the records named by ``keys`` ((type, id) pairs) from the
-    database's current state. Returns (upserted, deleted)."""
+    database's current state. Returns (upserted, deleted). ``add_only``: add the records
+    that exist to a new segment and leave deletions to the caller (parallel writing)."""
     by_type: dict[str, list[int]] = OrderedDict()
     for record_type, record_id in keys:
         by_type.setdefault(record_type, []).append(int(record_id))
@@ -159,8 +161,12 @@ def write_documents(writer, session, keys) -> tuple[int, int]:
         for record_id in dict.fromkeys(ids):
             doc = docs.get(record_id)
             if doc is None:
-                writer.delete_by_term("key", f"{record_type}:{record_id}")
+                if not add_only:
+                    writer.delete_by_term("key", f"{record_type}:{record_id}")
                 deleted += 1
+            elif add_only:
+                writer.add_document(**to_fields(doc))
+                upserted += 1
             else:
                 writer.update_document(**to_fields(doc))
                 upserted += 1
@@ -179,10 +185,97 @@ def open_writer(ix, timeout: float = 30.0):
             time.sleep(0.2)
 
 
-def apply_once(session, base: str, batch: int = BATCH, *, merge: bool = True) -> int:
+# --- Writing in several processes ----------------------------------------------------------
+# Building documents and tokenizing run in Python, one core per process. A big batch (a
+# catch-up after an import, a rebuild) is split among worker processes, each writing its
+# own segment without touching the table of contents; the parent holds the index lock
+# throughout, deletes the records' older versions and commits every segment at once.
+
+# Records below which one process writes a batch (forking costs more than it saves).
+PARALLEL_MIN = 4_000
+
+_child_factory = None
+
+
+def default_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _child_init() -> None:
+    # Connections inherited from the parent belong to it: drop them without closing.
+    bind = getattr(_child_factory, "kw", {}).get("bind")
+    if bind is not None:
+        bind.dispose(close=False)
+
+
+def _write_segment(job):
+    """In a worker: write the documents of ``keys`` as one new segment; return it."""
+    path, keys = job
+    ix = windex.open_dir(path)
+    writer = GramSegmentWriter(ix, _lk=False, private_temp=True, limitmb=WRITER_MB, compound=False)
+    session = _child_factory()
+    try:
+        write_documents(writer, session, keys, add_only=True)
+        if not writer._added:
+            writer.cancel()
+            return None
+        segment = writer._finalize_segment()
+        writer._finish()
+        return segment
+    except BaseException:
+        if not writer.is_closed:
+            writer.cancel()
+        raise
+    finally:
+        session.rollback()
+        session.close()
+        ix.close()
+
+
+def write_segments(path, session_factory, keys, workers: int, chunk: int, progress=None):
+    """New segments holding the records of ``keys`` (``chunk`` per segment), written by
+    up to ``workers`` forked processes. The caller holds the index lock and commits."""
+    global _child_factory
+    jobs = [(path, keys[i : i + chunk]) for i in range(0, len(keys), chunk)]
+    _child_factory = session_factory
+    segments = []
+    ctx = multiprocessing.get_context("fork")
+    try:
+        with ctx.Pool(min(workers, len(jobs)), initializer=_child_init, maxtasksperchild=1) as pool:
+            done = 0
+            for segment, (_path, part) in zip(pool.imap(_write_segment, jobs), jobs, strict=True):
+                if segment is not None:
+                    segments.append(segment)
+                done += len(part)
+                if progress:
+                    progress(done)
+    finally:
+        _child_factory = None
+    return segments
+
+
+def _add_segments(segments):
+    """A Whoosh merge policy that keeps the existing segments and adds ``segments``."""
+
+    def policy(writer, existing):
+        return [*existing, *segments]
+
+    return policy
+
+
+def apply_once(
+    session,
+    base: str,
+    batch: int = BATCH,
+    *,
+    merge: bool = True,
+    session_factory=None,
+    workers: int = 1,
+) -> int:
     """Apply up to ``batch`` outbox rows above the index's sequence using ``session``;
     commit Whoosh (merging small segments unless ``merge`` is False), then record the
-    sequence. Returns the number of rows applied."""
+    sequence. Returns the number of rows applied. With ``session_factory`` and several
+    ``workers``, a big batch is written by worker processes."""
     path = ensure_index(base)
     last = read_seq(path)
     rows = session.execute(
@@ -193,15 +286,25 @@ def apply_once(session, base: str, batch: int = BATCH, *, merge: bool = True) ->
     ).all()
     if not rows:
         return 0
+    keys = list(dict.fromkeys((r.record_type, int(r.record_id)) for r in rows))
     ix = windex.open_dir(path)
     writer = open_writer(ix)
     try:
-        write_documents(writer, session, [(r.record_type, r.record_id) for r in rows])
+        if session_factory is not None and workers > 1 and len(keys) >= PARALLEL_MIN:
+            segments = write_segments(
+                path, session_factory, keys, workers, chunk=-(-len(keys) // workers)
+            )
+            for record_type, record_id in keys:  # the older versions, in existing segments
+                writer.delete_by_term("key", f"{record_type}:{record_id}")
+            writer.commit(mergetype=_add_segments(segments))
+        else:
+            write_documents(writer, session, keys)
+            writer.commit(merge=merge)
     except BaseException:
-        writer.cancel()
+        if not writer.is_closed:
+            writer.cancel()
         ix.close()
         raise
-    writer.commit(merge=merge)
     ix.close()
     write_seq(path, rows[-1].seq)
     return len(rows)
@@ -220,11 +323,19 @@ def merge_segments(base: str) -> None:
 
 
 def apply_pending(
-    session_factory, base: str, batch: int = BATCH, max_batches: int | None = None
+    session_factory,
+    base: str,
+    batch: int = BATCH,
+    max_batches: int | None = None,
+    workers: int = 1,
 ) -> int:
     """Apply outbox rows above the index's sequence, batch by batch (a fresh read-only
     session per batch). Unless ``max_batches`` is 1, the segments are written without
-    merging and merged once at the end. Returns rows applied."""
+    merging and merged once at the end. Returns rows applied. An index of an older
+    format is rebuilt first (the outbox may no longer hold every record)."""
+    if outdated(base):
+        log.warning("search index of an older format: rebuilding it from the database")
+        rebuild(session_factory, base, workers=workers)
     applied = 0
     batches = 0
     while max_batches is None or batches < max_batches:
@@ -232,7 +343,14 @@ def apply_pending(
         try:
             # One batch at a time (the running indexer) merges as usual; a catch-up
             # leaves merging to the end.
-            n = apply_once(session, base, batch, merge=max_batches == 1)
+            n = apply_once(
+                session,
+                base,
+                batch,
+                merge=max_batches == 1,
+                session_factory=session_factory,
+                workers=workers,
+            )
         finally:
             session.rollback()
             session.close()
@@ -260,13 +378,21 @@ class Stop:
 
 
 def run_forever(
-    session_factory, base: str, *, interval: float = 0.5, batch: int = BATCH, stop=None
+    session_factory,
+    base: str,
+    *,
+    interval: float = 0.5,
+    batch: int = BATCH,
+    stop=None,
+    workers: int = 1,
 ) -> None:
     stop = stop or Stop()
     log.info("search indexer watching the outbox (index %s)", base)
     while not stop.requested:
         try:
             n = apply_pending(session_factory, base, batch=batch, max_batches=1)
+            if n >= batch:  # a backlog (an import): catch up in big batches
+                n += apply_pending(session_factory, base, batch=BULK_BATCH, workers=workers)
         except Exception:  # keep running: the next round retries the same rows
             log.exception("indexing batch failed; retrying")
             n = 0
@@ -284,6 +410,7 @@ def rebuild(
     progress=None,
     batch: int = BATCH,
     segment_docs: int = BULK_BATCH,
+    workers: int = 1,
 ) -> tuple[str, int]:
     """Build a complete new generation from the database and swap it in. Searches keep
     using the old generation until the swap; the indexer then continues from the outbox
@@ -294,6 +421,34 @@ def rebuild(
         start_seq = session.scalar(select(func.max(SearchOutbox.seq))) or 0
         ix = windex.open_dir(path)
         total = 0
+        keys = None
+        if workers > 1:
+            keys = [
+                (record_type, record_id)
+                for record_type in documents.builders()
+                for record_id in documents.all_ids(session, record_type)
+            ]
+        if keys is not None and len(keys) >= PARALLEL_MIN:
+            writer = open_writer(ix)
+            try:
+                segments = write_segments(
+                    path,
+                    session_factory,
+                    keys,
+                    workers,
+                    chunk=min(segment_docs, -(-len(keys) // workers)),
+                    progress=(lambda n: progress("", n)) if progress else None,
+                )
+                writer.commit(mergetype=_add_segments(segments))
+            except BaseException:
+                if not writer.is_closed:
+                    writer.cancel()
+                ix.close()
+                raise
+            ix.close()
+            write_seq(path, start_seq)
+            swap(base, path)
+            return path, len(keys)
         try:
             writer = open_writer(ix)
             in_segment = 0

@@ -32,7 +32,7 @@ from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PostingsWriter
 from whoosh.filedb.filetables import _lengths as _LENGTHS
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_ushort
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 from whirlwind.search.analysis import (
     MAX_CHARS,
@@ -434,9 +434,18 @@ class GramSegmentWriter(SegmentWriter):
     docstring); everything else (stored fields, ID/KEYWORD fields, deletions, the table of
     contents, merge policies) is Whoosh's."""
 
-    def __init__(self, ix, **kwargs):
+    def __init__(self, ix, *, private_temp: bool = False, **kwargs):
         kwargs.setdefault("codec", GramCodec())
         super().__init__(ix, **kwargs)
+        if private_temp:
+            # Writers running side by side (worker processes) each need their own
+            # temporary directory: Whoosh removes the whole directory when one finishes.
+            self._tempstorage = self.storage.temp_storage(
+                f"{self.indexname}.{self.newsegment.segment_id()}.tmp"
+            )
+            self.pool = PostingPool(
+                self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128)
+            )
         self._gram_fields = sorted(n for n, f in self.schema.items() if isinstance(f, GramText))
         self._texts = {n: ([], []) for n in self._gram_fields}
         self._merged = {n: [] for n in self._gram_fields}
