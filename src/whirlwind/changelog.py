@@ -7,6 +7,11 @@ before it, and ``change_log_head`` holds the last sequence and hash. Writers tak
 row ``FOR UPDATE`` (PostgreSQL) or the write lock (SQLite), so the chain has one order and
 the search outbox sequence (written in the same flush, after the lock) follows commit order.
 
+Writers that insert rows with Core statements instead of a flush (the historical import's
+bulk path) append their entries with ``append``: the same rows, hashes and head lock, one
+call per batch; ``creation_changes`` gives the changes a flush would log for a new record,
+and ``lock`` takes the writers' lock early for a writer that numbers rows itself.
+
 ``verify_chain`` walks the chain and names the first row that was altered, removed or
 inserted out of order.
 """
@@ -16,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -82,7 +88,7 @@ class ChangeLogHead(Base):
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
 
 
-def _jsonable(value):
+def jsonable(value):
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
@@ -116,7 +122,7 @@ def row_hash(row: dict) -> str:
             "prev_hash",
         )
     }
-    payload["created_at"] = _jsonable(payload["created_at"])
+    payload["created_at"] = jsonable(payload["created_at"])
     data = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
@@ -130,26 +136,39 @@ def _tracked(obj) -> bool:
     return getattr(type(obj), "__tracked__", False)
 
 
-def _column_changes(obj, creating: bool) -> dict:
-    state = inspect(obj)
-    exclude = SKIPPED_FIELDS | getattr(type(obj), "__tracked_exclude__", frozenset())
+@functools.cache
+def logged_keys(model) -> tuple[str, ...]:
+    """The columns of ``model`` whose changes are logged."""
+    exclude = SKIPPED_FIELDS | getattr(model, "__tracked_exclude__", frozenset())
+    return tuple(attr.key for attr in inspect(model).column_attrs if attr.key not in exclude)
+
+
+def creation_changes(model, values: dict) -> dict:
+    """The changes logged when a ``model`` record with column ``values`` is created: every
+    logged column that is neither None nor empty, as [None, new]."""
     changes = {}
-    for attr in state.mapper.column_attrs:
-        key = attr.key
-        if key in exclude:
-            continue
-        if creating:
-            value = getattr(obj, key)
-            if value not in (None, ""):
-                changes[key] = [None, _jsonable(value)]
-            continue
+    for key in logged_keys(model):
+        value = values.get(key)
+        if value not in (None, ""):
+            changes[key] = [None, jsonable(value)]
+    return changes
+
+
+def _column_changes(obj, creating: bool) -> dict:
+    if creating:
+        return creation_changes(
+            type(obj), {key: getattr(obj, key) for key in logged_keys(type(obj))}
+        )
+    state = inspect(obj)
+    changes = {}
+    for key in logged_keys(type(obj)):
         hist = state.attrs[key].history
         if not hist.has_changes():
             continue
         old = hist.deleted[0] if hist.deleted else None
         new = hist.added[0] if hist.added else None
-        if _jsonable(old) != _jsonable(new):
-            changes[key] = [_jsonable(old), _jsonable(new)]
+        if jsonable(old) != jsonable(new):
+            changes[key] = [jsonable(old), jsonable(new)]
     return changes
 
 
@@ -209,9 +228,33 @@ def _after_flush(session: Session, flush_context) -> None:
                     if type(obj).record_type != "org"
                     else obj.id,
                     "action": action,
-                    "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True),
+                    "changes": changes,
                 }
             )
+    append(session, entries, search)
+
+
+def lock(session: Session) -> None:
+    """Take the writers' lock now and keep it to the end of the transaction, for a bulk
+    writer that numbers its rows before inserting them with Core statements: an UPDATE of
+    the head row that changes nothing (a row lock on PostgreSQL, the write lock on SQLite).
+    It goes through the session as an ORM statement, so that the session (and the
+    transaction manager it is joined to) knows that the transaction writes and commits it.
+    ``append`` takes the lock again at no cost."""
+    session.execute(
+        update(ChangeLogHead)
+        .where(ChangeLogHead.id == 1)
+        .values(seq=ChangeLogHead.seq)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def append(session: Session, entries, search=()) -> None:
+    """Append one change-log row per entry (dicts of record_type, record_id, org_id, action
+    and changes as a dict) to the chain, and the search outbox rows for ``search``
+    ((record_type, record_id, op) triples), in the session's transaction: the head row is
+    locked first, so the chain and the outbox keep commit order. The flush hook writes
+    through here; bulk writers call it once per batch."""
     if not entries and not search:
         return
     conn = session.connection()
@@ -231,16 +274,65 @@ def _after_flush(session: Session, flush_context) -> None:
         for entry in entries:
             seq += 1
             row = dict(
-                entry, seq=seq, created_at=now, user_id=user_id, username=username, prev_hash=prev
+                entry,
+                changes=json.dumps(entry["changes"], ensure_ascii=False, sort_keys=True),
+                seq=seq,
+                created_at=now,
+                user_id=user_id,
+                username=username,
+                prev_hash=prev,
             )
             row["hash"] = prev = row_hash(row)
             rows.append(row)
-        conn.execute(insert(ChangeLog.__table__), rows)
+        insert_rows(conn, ChangeLog.__table__, rows)
         conn.execute(update(head_table).where(head_table.c.id == 1).values(seq=seq, hash=prev))
     if search:
         from whirlwind.outbox import enqueue_rows
 
         enqueue_rows(conn, search)
+
+
+@functools.cache
+def _insert_plan(table, keys: tuple[str, ...], dialect):
+    """The driver's INSERT statement for ``keys`` of ``table`` and each key's bind
+    processor (what SQLAlchemy applies to the value), or None for another paramstyle."""
+    placeholder = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
+    if placeholder is None:
+        return None
+    quote = dialect.identifier_preparer.quote
+    # Table and column names from the metadata, quoted; the values are parameters.
+    sql = (
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "  # noqa: S608
+        f"({', '.join(quote(table.c[k].name) for k in keys)}) "
+        f"VALUES ({', '.join([placeholder] * len(keys))})"
+    )
+    processors = [
+        (i, table.c[k].type.dialect_impl(dialect).bind_processor(dialect))
+        for i, k in enumerate(keys)
+    ]
+    return sql, [(i, p) for i, p in processors if p is not None]
+
+
+def insert_rows(conn, table, rows: list[dict]) -> None:
+    """INSERT ``rows`` (dicts with the same keys) into ``table`` with one executemany of the
+    driver, each value converted by its column's type as SQLAlchemy's INSERT converts it.
+    For writers of many rows: SQLAlchemy's handling of each row's parameters costs more
+    than the database's insert of the row."""
+    if not rows:
+        return
+    keys = tuple(rows[0])
+    plan = _insert_plan(table, keys, conn.dialect)
+    if plan is None:
+        conn.execute(insert(table), rows)
+        return
+    sql, processors = plan
+    params = []
+    for row in rows:
+        values = [row[k] for k in keys]
+        for i, process in processors:
+            values[i] = process(values[i])
+        params.append(tuple(values))
+    conn.exec_driver_sql(sql, params)
 
 
 def history(session, record_type: str, record_id: int, limit: int = 200) -> list[ChangeLog]:

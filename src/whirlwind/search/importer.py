@@ -106,6 +106,9 @@ def read_table(data: bytes, filename: str) -> list[list[str]]:
         except Exception:
             raise ImportFileError("无法读取 Excel 文件，请确认是 .xlsx 格式。") from None
         ws = wb.worksheets[0]
+        # Without this, a sheet that does not state its size (files written by many tools)
+        # is read twice: once to measure it.
+        ws.reset_dimensions()
         out = []
         for row in ws.iter_rows(values_only=True):
             out.append([_cell(v) for v in row])
@@ -330,23 +333,11 @@ def exists(session, row: ImportRow) -> bool:
 
 
 def existing_keys(session, rows: list[ImportRow]) -> set[tuple[str, int]]:
-    """(编号, unit) of ``rows`` already in the database, in one query per chunk of rows."""
-    from whirlwind.cases.models import Clue
+    """(编号, unit) of ``rows`` already in the database, in a few queries per chunk."""
+    from whirlwind.cases.services import taken_clue_numbers
 
-    found: set[tuple[str, int]] = set()
-    numbers = sorted({r.number for r in rows})
-    org_ids = {r.org_id for r in rows}
-    for start in range(0, len(numbers), 500):
-        part = numbers[start : start + 500]
-        found.update(
-            (number, org_id)
-            for number, org_id in session.execute(
-                select(Clue.number, Clue.org_id).where(
-                    Clue.number.in_(part), Clue.org_id.in_(org_ids)
-                )
-            )
-        )
-    return found
+    taken = taken_clue_numbers(session, [(r.org_id, r.number) for r in rows])
+    return {(number, org_id) for org_id, number in taken}
 
 
 def import_row(
@@ -357,9 +348,10 @@ def import_row(
     today: dt.date | None = None,
     known: set[tuple[str, int]] | None = None,
 ) -> bool:
-    """Create the row's clue (and case); False when it was imported before (skipped).
-    ``known``: the (编号, unit) pairs already imported (``existing_keys``), else one
-    query for this row."""
+    """Create the row's clue (and case) through the services, one record at a time; False
+    when it was imported before (skipped). ``known``: the (编号, unit) pairs already
+    imported (``existing_keys``), else one query for this row. ``import_rows`` writes the
+    same in bulk; this is the reference it is tested against."""
     from whirlwind.cases.services import create_clue, record_historical_case
 
     if (row.number, row.org_id) in known if known is not None else exists(session, row):
@@ -414,21 +406,53 @@ def import_row(
     return True
 
 
+def historical_record(row: ImportRow, org: Org):
+    """The ``HistoricalRecord`` that ``import_row`` writes through the services."""
+    from whirlwind.cases.services import HistoricalRecord
+
+    return HistoricalRecord(
+        org=org,
+        number=row.number,
+        title=row.title,
+        summary=row.summary,
+        source=row.source,
+        received_date=dt.date.fromisoformat(row.received),
+        persons=row.persons,
+        post=row.post,
+        unit_name=row.unit_name,
+        categories=row.categories,
+        amount_involved=decimal.Decimal(row.amount),
+        opened_on=dt.date.fromisoformat(row.opened) if row.opened else None,
+        closed_on=dt.date.fromisoformat(row.closed) if row.closed else None,
+        stage=row.stage,
+        result_text=row.result,
+        label=f"第 {row.row} 行",
+    )
+
+
 def import_rows(
     session, actor, rows: list[ImportRow], *, today=None, progress=None
 ) -> tuple[int, int]:
-    """Import ``rows`` in the caller's transaction; returns (created, skipped)."""
-    created = skipped = 0
+    """Import ``rows`` in the caller's transaction; returns (created, skipped).
+
+    One bulk write (``cases.services.import_historical``) for the rows not imported before:
+    the same rows, change log and search outbox as ``import_row`` for each, in a few
+    statements. A bad row raises ``ValidationFailed`` naming it, before anything is written.
+    ``progress(n)`` is called with the number of rows done once they are written."""
+    from whirlwind.cases.services import import_historical
+
     known = existing_keys(session, rows)
-    # The chunk's units in one query (the services then find them in the identity map).
-    units = list(session.scalars(select(Org).where(Org.id.in_({r.org_id for r in rows}))))
-    for n, row in enumerate(rows, start=1):
-        if import_row(session, actor, row, today=today, known=known):
-            known.add((row.number, row.org_id))
-            created += 1
-        else:
-            skipped += 1
-        if progress:
-            progress(n)
-    del units
-    return created, skipped
+    units = {
+        o.id: o for o in session.scalars(select(Org).where(Org.id.in_({r.org_id for r in rows})))
+    }
+    records = []
+    for row in rows:
+        key = (row.number, row.org_id)
+        if key in known:
+            continue
+        known.add(key)
+        records.append(historical_record(row, units[row.org_id]))
+    import_historical(session, actor, records, today=today)
+    if progress:
+        progress(len(rows))
+    return len(records), len(rows) - len(records)
