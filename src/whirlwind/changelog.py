@@ -38,6 +38,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from whirlwind.db import Base, UTCDateTime, utcnow
@@ -292,47 +293,73 @@ def append(session: Session, entries, search=()) -> None:
         enqueue_rows(conn, search)
 
 
+_NOTHING = object()
+_BULK_ROWS = 20  # fewer rows go through SQLAlchemy's own INSERT
+
+
 @functools.cache
 def _insert_plan(table, keys: tuple[str, ...], dialect):
-    """The driver's INSERT statement for ``keys`` of ``table`` and each key's bind
-    processor (what SQLAlchemy applies to the value), or None for another paramstyle."""
-    placeholder = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
-    if placeholder is None:
-        return None
+    """How ``insert_rows`` writes ``keys`` of ``table``: (kind, statement, processors), the
+    kind "copy" (PostgreSQL's COPY through psycopg) or "executemany" (the driver's INSERT
+    with positional parameters), the processors each key's bind processor (what SQLAlchemy
+    applies to the value); None for another driver."""
     quote = dialect.identifier_preparer.quote
     # Table and column names from the metadata, quoted; the values are parameters.
-    sql = (
-        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "  # noqa: S608
-        f"({', '.join(quote(table.c[k].name) for k in keys)}) "
-        f"VALUES ({', '.join([placeholder] * len(keys))})"
+    target = (
+        f"{dialect.identifier_preparer.format_table(table)} "
+        f"({', '.join(quote(table.c[k].name) for k in keys)})"
     )
+    if dialect.driver == "psycopg":
+        kind, sql = "copy", f"COPY {target} FROM STDIN"
+    elif dialect.paramstyle == "qmark":
+        kind = "executemany"
+        sql = f"INSERT INTO {target} VALUES ({', '.join('?' * len(keys))})"  # noqa: S608
+    else:
+        return None
     processors = [
         (i, table.c[k].type.dialect_impl(dialect).bind_processor(dialect))
         for i, k in enumerate(keys)
     ]
-    return sql, [(i, p) for i, p in processors if p is not None]
+    return kind, sql, [(i, p) for i, p in processors if p is not None]
 
 
 def insert_rows(conn, table, rows: list[dict]) -> None:
-    """INSERT ``rows`` (dicts with the same keys) into ``table`` with one executemany of the
-    driver, each value converted by its column's type as SQLAlchemy's INSERT converts it.
-    For writers of many rows: SQLAlchemy's handling of each row's parameters costs more
-    than the database's insert of the row."""
+    """INSERT ``rows`` (dicts with the same keys) into ``table`` in one go of the driver
+    (COPY on PostgreSQL, executemany on SQLite), each value converted by its column's type
+    as SQLAlchemy's INSERT converts it. For writers of many rows: SQLAlchemy's handling of
+    each row's parameters, and psycopg's of each statement, cost more than the database's
+    insert of the row. Database errors are raised as SQLAlchemy's."""
     if not rows:
         return
     keys = tuple(rows[0])
-    plan = _insert_plan(table, keys, conn.dialect)
+    plan = _insert_plan(table, keys, conn.dialect) if len(rows) >= _BULK_ROWS else None
     if plan is None:
         conn.execute(insert(table), rows)
         return
-    sql, processors = plan
+    kind, sql, processors = plan
+    # Rows of a batch often share a value (the time of the batch): converted once.
+    last = [(_NOTHING, None)] * len(processors)
     params = []
     for row in rows:
         values = [row[k] for k in keys]
-        for i, process in processors:
-            values[i] = process(values[i])
-        params.append(tuple(values))
-    conn.exec_driver_sql(sql, params)
+        for n, (i, process) in enumerate(processors):
+            value = values[i]
+            seen, converted = last[n]
+            if value is not seen:
+                converted = process(value)
+                last[n] = (value, converted)
+            values[i] = converted
+        params.append(values)
+    if kind == "executemany":
+        conn.exec_driver_sql(sql, [tuple(values) for values in params])
+        return
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        with conn.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
+            for values in params:
+                copy.write_row(values)
+    except dbapi.Error as e:
+        raise DBAPIError.instance(sql, None, e, dbapi.Error) from e
 
 
 def history(session, record_type: str, record_id: int, limit: int = 200) -> list[ChangeLog]:

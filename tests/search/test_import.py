@@ -125,3 +125,115 @@ def test_a_name_written_twice_in_a_row_is_one_person(as_user, dbsession, tree):
         select(ClueReportedPerson.name).where(ClueReportedPerson.clue_id == clue.id)
     ).all()
     assert names == ["赵敏"]
+
+
+def workbooks() -> dict[str, bytes]:
+    """Workbooks of every kind of cell: inline strings and rich text, numbers, booleans,
+    dates in built-in and custom formats, durations, formulas without a cached value, gaps
+    between rows and cells, a chart sheet first, the 1904 date system, and a sheet written
+    by hand as other programs write them (shared strings with rich runs and phonetic
+    text, no cell references, error, ISO-date and formula-text cells, rows out of order)."""
+    import datetime as dt
+    import zipfile
+
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+    from openpyxl.chart import BarChart
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    def save(wb) -> bytes:
+        buf = io.BytesIO()
+        wb.save(buf)
+        return buf.getvalue()
+
+    books = {}
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEAD.split(","))
+    ws.append(["H1", "标题", 'a "quoted"\n<tag> & x005F_x', 3, 2.5, 1.0, True, False, None, "末"])
+    ws.append([dt.datetime(2019, 3, 1, 8, 30), dt.date(2019, 5, 1), dt.time(7, 5), 0.5])
+    ws["B4"] = dt.date(2020, 1, 2)
+    ws["B4"].number_format = 'yyyy"年"m"月"d"日"'
+    ws["C4"] = dt.timedelta(hours=30)
+    ws["C4"].number_format = "[h]:mm:ss"
+    ws["D4"] = 0.25
+    ws["D4"].number_format = "0%"
+    ws["E4"] = "=1+1"
+    ws["G6"] = "gap"  # rows 5 and 7 left out, cells A–F of row 6 too
+    ws["A8"] = CellRichText(["富", TextBlock(InlineFont(b=True), "文本"), "串"])
+    ws["A9"] = 12345678901234
+    ws["B9"] = -1e-7
+    books["cells of every kind"] = save(wb)
+
+    wb = openpyxl.Workbook()
+    wb.epoch = CALENDAR_MAC_1904
+    chart = wb.create_chartsheet("图表", 0)
+    chart.add_chart(BarChart())
+    wb.worksheets[0].append([dt.date(2019, 3, 1), "1904"])
+    books["1904 and a chart sheet first"] = save(wb)
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("历史数据")
+    ws.append(HEAD.split(","))
+    ws.append(GOOD[0].split(","))
+    ws.append([])
+    ws.append([None, None, "C"])
+    books["inline strings"] = save(wb)
+
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "<sheetData>"
+        '<row><c t="inlineStr"><is><t>无引用</t></is></c><c t="e"><v>#N/A</v></c>'
+        '<c t="d"><v>2019-03-01T00:00:00</v></c><c t="str"><v>公式文本</v></c></row>'
+        '<row r="4"><c r="C4" t="b"><v>1</v></c><c><v>7</v></c><c t="inlineStr"/></row>'
+        '<row r="3"><c r="A3"><v>3</v></c></row>'
+        '<row r="5"/>'
+        '<row r="6"><c r="B6" t="s"><v>0</v></c><c r="C6" t="s"><v>1</v></c>'
+        '<c r="D6" t="s"><v>2</v></c></row>'
+        "</sheetData></worksheet>"
+    )
+    strings = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "<si><t>共享</t></si>"
+        '<si><r><t>富</t></r><r><rPr><b/></rPr><t>文本</t></r><rPh sb="0" eb="1"><t>ふ</t></rPh></si>'
+        "<si><t>a_x005F_x000D_b</t></si></sst>"
+    )
+    shared_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+    source = zipfile.ZipFile(io.BytesIO(books["cells of every kind"]))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = sheet.encode()
+            elif item.filename == "[Content_Types].xml":
+                override = (
+                    f'<Override PartName="/xl/sharedStrings.xml" ContentType="{shared_type}"/>'
+                )
+                data = data.replace(b"</Types>", override.encode() + b"</Types>")
+            target.writestr(item, data)
+        target.writestr("xl/sharedStrings.xml", strings)
+    books["written by hand"] = buf.getvalue()
+    return books
+
+
+def test_xlsx_cells_are_read_as_openpyxl_reads_them():
+    from whirlwind.search import importer
+
+    for name, data in workbooks().items():
+        fast = importer._xlsx_values(data)
+        assert fast == importer._xlsx_values_openpyxl(data), name
+        assert any(fast), name
+    assert importer.read_table(workbooks()["cells of every kind"], "h.xlsx")[1][:5] == [
+        "H1",
+        "标题",
+        'a "quoted"\n<tag> & x005F_x',
+        "3",
+        "2.5",
+    ]
+
+
+def test_a_file_that_is_not_a_workbook_is_refused(as_user, dbsession):
+    app = as_user("street")
+    res = upload(app, b"PK\x03\x04 not really a zip", name="history.xlsx", status=400)
+    assert "无法读取 Excel 文件" in res.text

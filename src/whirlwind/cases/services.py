@@ -772,19 +772,7 @@ def _new_ids(conn, table, n: int) -> list[int]:
     return list(range(last + 1, last + n + 1))
 
 
-def _insert(conn, model, rows: list[_Row], *, ids: bool = True) -> None:
-    """Insert ``rows`` in their order in one executemany, their ``_Row`` values replaced by
-    ids; with ``ids`` each row gets its id first (else the database numbers them)."""
-    if not rows:
-        return
-    table = model.__table__
-    if ids:
-        for row, new_id in zip(rows, _new_ids(conn, table, len(rows)), strict=True):
-            row.id = row.values["id"] = new_id
-    changelog.insert_rows(conn, table, [_resolve(model, row.values) for row in rows])
-
-
-_PAIRS = 100  # (a, b) pairs looked up per statement
+_PAIRS = 25  # (a, b) pairs per statement (psycopg caches the parsing of 50 parameters)
 
 
 @functools.cache
@@ -836,7 +824,7 @@ class _CaseNumbers:
     one more lookup (another only when one of them was taken)."""
 
     PREFIX = "AJ"
-    COUNTS = 25  # (unit, year) pairs counted per statement
+    COUNTS = 20  # (unit, year) pairs per statement (psycopg caches the parsing of 4 kB)
 
     def __init__(self, conn, wanted: list[tuple[int, int]]):
         self.conn = conn
@@ -1067,6 +1055,7 @@ def import_historical(
             post = (record.post or "").strip()
             unit_name = (record.unit_name or "").strip()
             links: list[tuple[_Row, _Person]] = []
+            linked: set[_Person] = set()
             for raw in record.persons:
                 if not (raw or "").strip():
                     raise ValidationFailed("被反映人姓名不能为空。", fields={"persons": "姓名必填"})
@@ -1099,7 +1088,7 @@ def import_historical(
                         person.row.values["post"] = post
                     else:
                         person_updates[person.row.id] = (person.row, post)
-                if any(p is person for _, p in links):
+                if person in linked:
                     raise ValidationFailed(f"被反映人“{person.name}”重复填写。")
                 link = _Row(
                     defaults[ClueReportedPerson]
@@ -1115,6 +1104,7 @@ def import_historical(
                     }
                 )
                 links.append((link, person))
+                linked.add(person)
                 inserts[ClueReportedPerson].append(link)
                 created(ClueReportedPerson, link, None)
                 if filled is not None:
@@ -1242,8 +1232,14 @@ def import_historical(
             message = f"{record.label}：{e.message}" if record.label else e.message
             raise ValidationFailed(message, fields=e.fields) from e
 
-    for model in _BULK_MODELS:  # in the order of their foreign keys
-        _insert(conn, model, inserts[model], ids=model not in (ClueCategory, CaseClue))
+    # One insert per table, in the order of their foreign keys; the rows the change log
+    # names get their ids first.
+    for model in _BULK_MODELS:
+        rows = inserts[model]
+        if rows and model not in (ClueCategory, CaseClue):
+            for row, new_id in zip(rows, _new_ids(conn, model.__table__, len(rows)), strict=True):
+                row.id = row.values["id"] = new_id
+        changelog.insert_rows(conn, model.__table__, [_resolve(model, r.values) for r in rows])
     if person_updates:
         _update_persons(session, conn, list(person_updates.values()), now)
 
