@@ -294,8 +294,14 @@ def apply_once(
             segments = write_segments(
                 path, session_factory, keys, workers, chunk=-(-len(keys) // workers)
             )
-            for record_type, record_id in keys:  # the older versions, in existing segments
-                writer.delete_by_term("key", f"{record_type}:{record_id}")
+            # The older versions, in existing segments (one pass over the key terms
+            # instead of a lookup per record: after an import most keys are new).
+            with writer.reader() as reader:
+                indexed = {t.decode("utf-8") for t in reader.lexicon("key")}
+            for record_type, record_id in keys:
+                key = f"{record_type}:{record_id}"
+                if key in indexed:
+                    writer.delete_by_term("key", key)
             writer.commit(mergetype=_add_segments(segments))
         else:
             write_documents(writer, session, keys)
