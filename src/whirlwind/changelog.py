@@ -126,7 +126,7 @@ HASHED = (
 def row_hash(row: dict) -> str:
     """SHA-256 of the row's hashed fields as JSON (keys sorted, no spaces, UTF-8): the
     definition is ``json_row_hash``; this writes that JSON directly when every value is a
-    plain str, int or None (always, for the rows written here), which is faster."""
+    str, int or None (always, for the rows written here), which is faster."""
     parts = []
     for key in HASHED:
         value = row[key] if key != "created_at" else jsonable(row[key])
@@ -146,24 +146,26 @@ def json_row_hash(row: dict) -> str:
 
 
 def _json_scalar(value) -> str | None:
-    """``value`` as ``json.dumps(value, ensure_ascii=False)`` writes it, for None and the
-    exact types str, int and bool; None for any other value."""
-    kind = type(value)
-    if kind is str:
+    """``value`` as ``json.dumps(value, ensure_ascii=False)`` writes it, for None, bool,
+    str and int (and their subclasses, such as the status enums, as json writes them);
+    None for any other value."""
+    if isinstance(value, str):
         return encode_basestring(value)
     if value is None:
         return "null"
-    if kind is int:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
         return int.__repr__(value)
-    if kind is bool:
-        return "true" if value else "false"
     return None
 
 
 def changes_json(changes: dict) -> str:
     """``json.dumps(changes, ensure_ascii=False, sort_keys=True)`` for the logged changes
     ({field: [old, new]}), written directly when every key is a str and every old and new
-    value a plain scalar (see ``_json_scalar``), which is faster."""
+    value a str, int, bool or None (see ``_json_scalar``), which is faster."""
     parts = []
     for key in sorted(changes):
         pair = changes[key]

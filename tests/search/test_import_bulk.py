@@ -28,6 +28,7 @@ from whirlwind.cases.models import (
     Clue,
     ClueCategory,
     ClueReportedPerson,
+    ClueStatus,
 )
 from whirlwind.cases.services import record_historical_case
 from whirlwind.changelog import ChangeLog, changes_json, json_row_hash, row_hash, verify_chain
@@ -339,7 +340,11 @@ def test_second_import_of_the_same_rows_creates_nothing(dbsession, world):
 
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70), st.text()
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.text(),
+    st.sampled_from(list(ClueStatus)),  # str enums, as jsonable leaves them
 )
 
 
@@ -368,3 +373,4 @@ def test_the_change_log_hash_is_the_json_hash(changes, fields):
     # Values of other types take the json module's way.
     assert row_hash(dict(row, org_id=1.5)) == json_row_hash(dict(row, org_id=1.5))
     assert changes_json({"k": [1.5, "x"]}) == json.dumps({"k": [1.5, "x"]}, sort_keys=True)
+    assert changes_json({1: [None, "x"]}) == json.dumps({1: [None, "x"]}, sort_keys=True)
