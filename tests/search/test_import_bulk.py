@@ -222,6 +222,10 @@ def snapshot(session, before: dict) -> dict:
     for entry in session.scalars(
         select(ChangeLog).where(ChangeLog.seq > before["seq"]).order_by(ChangeLog.seq)
     ):
+        # The text is json.dumps's (the hash covers it), not only the same content.
+        assert entry.changes == json.dumps(
+            json.loads(entry.changes), ensure_ascii=False, sort_keys=True
+        )
         table = RECORD_TABLES[entry.record_type]
         fks = {"id": table, **TABLES[table][1]}
         changes = {

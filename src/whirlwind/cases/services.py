@@ -1247,7 +1247,7 @@ def import_historical(
     for model, row, org_id, action, snapshot, changes in entries:
         if snapshot is not None:
             snapshot["id"] = row.id
-            changes = changelog.creation_changes(model, _resolve(model, snapshot))
+            changes = changelog.creation_json(model, _resolve(model, snapshot))
         log.append(
             {
                 "record_type": model.record_type,
