@@ -918,8 +918,8 @@ def import_historical(
     would write it, and under the same rules and messages: the same rows and versions, the
     same change-log entries for every record and a search outbox row for every clue and
     case. The batch is checked first (the first bad record raises ``ValidationFailed``,
-    prefixed by its label, before any row is written); then each table gets one
-    executemany, and the change log one append. Records are written in their order, so a
+    prefixed by its label, before any row is written); then each table gets one insert
+    of all its rows (``changelog.insert_rows``), and the change log one append. Records are written in their order, so a
     later record sees the persons and case numbers of an earlier one; the persons, numbers
     and case-number counts of the batch are read in a few statements (no query per row).
     Runs in the caller's transaction and never commits.

@@ -12,6 +12,12 @@ without, a clue (办理阶段 a clue status, default 已办结 when 结案日期
 Every row is validated before anything is written, and errors are listed by row and
 column. A row whose 编号 already exists in its unit is skipped, so importing the same file
 twice does not duplicate, and an import that was interrupted can simply be run again.
+
+The command line and the upload page import in chunks, one transaction each:
+``import_rows`` writes a chunk in bulk (``cases.services.import_historical``, a few
+statements per table and one change-log append); ``import_row`` writes one row through
+``create_clue`` and ``record_historical_case`` and is the reference the bulk path is tested
+against (tests/search/test_import_bulk.py).
 """
 
 from __future__ import annotations
@@ -541,7 +547,7 @@ def import_row(
 
 
 def historical_record(row: ImportRow, org: Org):
-    """The ``HistoricalRecord`` that ``import_row`` writes through the services."""
+    """The row as the services' ``HistoricalRecord`` (what ``import_row`` writes)."""
     from whirlwind.cases.services import HistoricalRecord
 
     return HistoricalRecord(
@@ -564,6 +570,7 @@ def historical_record(row: ImportRow, org: Org):
     )
 
 
+@_collector_paused()
 def import_rows(
     session, actor, rows: list[ImportRow], *, today=None, progress=None
 ) -> tuple[int, int]:
@@ -573,14 +580,6 @@ def import_rows(
     the same rows, change log and search outbox as ``import_row`` for each, in a few
     statements. A bad row raises ``ValidationFailed`` naming it, before anything is written.
     ``progress(n)`` is called with the number of rows done once they are written."""
-    with _collector_paused():
-        created = _import_chunk(session, actor, rows, today=today)
-    if progress:
-        progress(len(rows))
-    return created, len(rows) - created
-
-
-def _import_chunk(session, actor, rows: list[ImportRow], *, today=None) -> int:
     from whirlwind.cases.services import import_historical
 
     known = existing_keys(session, rows)
@@ -595,4 +594,6 @@ def _import_chunk(session, actor, rows: list[ImportRow], *, today=None) -> int:
         known.add(key)
         records.append(historical_record(row, units[row.org_id]))
     import_historical(session, actor, records, today=today)
-    return len(records)
+    if progress:
+        progress(len(rows))
+    return len(records), len(rows) - len(records)
