@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Integer, String, insert
+from sqlalchemy import BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from whirlwind.db import Base, UTCDateTime, utcnow
@@ -40,4 +40,6 @@ def enqueue_rows(conn, keys) -> None:
             {"record_type": record_type, "record_id": record_id, "op": op, "created_at": now}
         )
     if rows:
-        conn.execute(insert(SearchOutbox.__table__), rows)
+        from whirlwind.changelog import insert_rows
+
+        insert_rows(conn, SearchOutbox.__table__, rows)
