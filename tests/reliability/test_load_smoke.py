@@ -1,4 +1,4 @@
-"""A short run of ``benchmarks/load_test.py`` (5 clients × 80 requests against waitress on loopback,
+"""A short run of ``benchmarks/load_test.py`` (5 clients, 80 requests in all, against waitress on loopback,
 the test database's engine) so that the load test keeps working: every request of every
 kind answers as expected (0 errors) and each kind of request was made."""
 
