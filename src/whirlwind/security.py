@@ -142,6 +142,8 @@ class Identity:
     user: User
     permissions: frozenset[str] = field(default_factory=frozenset)
     via_token: bool = False
+    # A token's scope: "read" (safe methods only) or "write"; "" for a login session.
+    scope: str = ""
 
     @property
     def id(self) -> int:
@@ -166,6 +168,12 @@ class Identity:
 
 SESSION_KEY = "auth.key"
 TOKEN_PREFIX = "ww_"  # noqa: S105  a prefix, not a secret
+# Tokens authenticate these paths only; elsewhere a request with a token is anonymous.
+API_PATH_PREFIX = "/api/"
+# What a token never grants, whatever its user's roles: managing tokens.
+TOKEN_WITHHELD = frozenset({"api:tokens"})
+TOKEN_SCOPES = ("read", "write")
+TOKEN_MAX_DAYS = 365
 
 
 class WhirlwindSecurityPolicy:
@@ -202,9 +210,10 @@ def _identity(request) -> Identity | None:
     if cached is not _UNSET:
         return cached
     # A request that names a token is that token's, or nobody's: a revoked or unknown
-    # token never falls back to a session cookie sent alongside it (on any route).
+    # token never falls back to a session cookie sent alongside it (on any route), and a
+    # token is a login for the API only: on any other path the request is anonymous.
     if request.headers.get("Authorization"):
-        identity = _token_identity(request)
+        identity = _token_identity(request) if request.path.startswith(API_PATH_PREFIX) else None
     else:
         identity = _session_identity(request)
     request.environ["whirlwind.identity"] = identity
@@ -223,12 +232,17 @@ def _token_identity(request) -> Identity | None:
     token = request.dbsession.scalar(
         select(ApiToken).where(ApiToken.token_hash == hash_key(raw), ApiToken.revoked_at.is_(None))
     )
-    if token is None or not token.user.active:
-        return None
     now = utcnow()
+    if token is None or not token.user.active or not token.live(now):
+        return None
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         token.last_used_at = now
-    return Identity(token.user, token.user.permissions, via_token=True)
+    return Identity(
+        token.user,
+        token.user.permissions - TOKEN_WITHHELD,
+        via_token=True,
+        scope=token.scope,
+    )
 
 
 def _session_identity(request) -> Identity | None:
@@ -267,10 +281,22 @@ def logout(request) -> None:
     request.environ["whirlwind.identity"] = None
 
 
-def new_api_token(session, user: User, name: str = "") -> tuple[ApiToken, str]:
-    """Create a token; the raw value is returned once and never stored."""
+def new_api_token(
+    session, user: User, name: str = "", *, scope: str = "write", days: int = 90
+) -> tuple[ApiToken, str]:
+    """Create a token valid for ``days`` with ``scope`` ("read" or "write"); the raw value
+    is returned once and never stored."""
+    if scope not in TOKEN_SCOPES:
+        raise ValueError(f"unknown token scope {scope!r}")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, prefix=raw[:10], token_hash=hash_key(raw))
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        prefix=raw[:10],
+        token_hash=hash_key(raw),
+        scope=scope,
+        expires_at=utcnow() + dt.timedelta(days=days),
+    )
     session.add(token)
     session.flush()
     return token, raw

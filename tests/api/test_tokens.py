@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
 from whirlwind.accounts.models import ApiToken
+from whirlwind.db import utcnow
 from whirlwind.security import hash_key
 
 
@@ -135,3 +136,86 @@ def test_create_token_command(app_settings, tmp_path, capsys, monkeypatch):
     assert "不存在" in capsys.readouterr().err
     session.close()
     engine.dispose()
+
+
+# --- What a token is not (issue 24 item 5) ---------------------------------------------------
+
+
+def test_a_token_is_no_login_outside_the_api(apptest, dbsession, users):
+    from whirlwind.security import new_api_token
+
+    _token, raw = new_api_token(dbsession, users["street"], "x", scope="write")
+    auth = {"Authorization": f"Bearer {raw}"}
+    # Web pages treat the request as anonymous: to the login page, never 200.
+    res = apptest.get("/ledger", headers=auth, status="*")
+    assert res.status_int in (302, 403) and "/login" in res.headers.get("Location", "/login")
+    res = apptest.get("/account/tokens", headers=auth, status="*")
+    assert res.status_int != 200
+    apptest.get("/api/v1/me", headers=auth, status=200)
+
+
+def test_a_token_cannot_mint_or_revoke_tokens(apptest, dbsession, users):
+    from whirlwind.security import new_api_token
+
+    _token, raw = new_api_token(dbsession, users["street"], "x", scope="write")
+    before = dbsession.scalar(select(func.count()).select_from(ApiToken))
+    res = apptest.post(
+        "/account/tokens",
+        {"name": "偷偷创建"},
+        headers={"Authorization": f"Bearer {raw}"},
+        status="*",
+    )
+    assert res.status_int != 200
+    assert dbsession.scalar(select(func.count()).select_from(ApiToken)) == before
+    me = apptest.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).json
+    assert "api:tokens" not in me["permissions"]
+
+
+def test_read_only_token_reads_but_cannot_write(api, dbsession, users, tree):
+    from whirlwind.security import new_api_token
+
+    _token, raw = new_api_token(dbsession, users["street"], "只读", scope="read")
+    client = api.as_token(raw)
+    client.get("/api/v1/me")
+    res = client.post("/api/v1/items/1/notes", json={"note": "x"}, status=403)
+    assert "只读" in res.json["message"]
+
+
+def test_expired_token_answers_401(apptest, dbsession, users):
+    import datetime as dt
+
+    from whirlwind.security import new_api_token
+
+    token, raw = new_api_token(dbsession, users["street"], "x")
+    token.expires_at = utcnow() - dt.timedelta(seconds=1)
+    dbsession.flush()
+    apptest.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}, status=401)
+
+
+def test_token_scope_and_expiry_chosen_on_the_page(as_user, dbsession):
+    app = as_user("street")
+    form = app.get("/account/tokens").forms["token"]
+    form["name"] = "一年读写"
+    form["scope"] = "write"
+    form["days"] = "365"
+    res = form.submit("submit")
+    raw = re.search(r"(ww_[A-Za-z0-9_\-]{20,})", res.text).group(1)
+    row = dbsession.scalar(select(ApiToken).where(ApiToken.token_hash == hash_key(raw)))
+    assert row.scope == "write"
+    assert 364 <= (row.expires_at - row.created_at).days <= 365
+    assert "读写" in app.get("/account/tokens").text
+    form = app.get("/account/tokens").forms["token"]
+    form["name"] = "太久"
+    form.fields["days"][0].force_value("9999")
+    assert form.submit("submit", status="*").status_int == 400
+
+
+def test_deactivating_the_user_revokes_tokens_for_good(dbsession, users):
+    from whirlwind.accounts.services import deactivate_user, reactivate_user
+    from whirlwind.security import new_api_token
+
+    token, _raw = new_api_token(dbsession, users["street"], "x")
+    deactivate_user(dbsession, users["city"], users["street"])
+    assert token.revoked_at is not None
+    reactivate_user(dbsession, users["city"], users["street"])
+    assert token.revoked_at is not None and not token.live(utcnow())

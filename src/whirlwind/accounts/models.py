@@ -95,7 +95,9 @@ class AuthSession(Base):
 
 
 class ApiToken(Base):
-    """个人 API 令牌: stored as a SHA-256 hash; acts with its user's roles and jurisdiction."""
+    """个人 API 令牌: stored as a SHA-256 hash; acts with its user's roles and jurisdiction,
+    on ``/api/`` only, within its scope (``read``: safe methods only; ``write``: also
+    changes) and until it expires."""
 
     __tablename__ = "api_token"
 
@@ -109,8 +111,19 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    scope: Mapped[str] = mapped_column(String(10), default="read")
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+    SCOPES = {"read": "只读", "write": "读写"}
+
+    @property
+    def scope_label(self) -> str:
+        return self.SCOPES.get(self.scope, self.scope)
+
+    def live(self, now: dt.datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now
 
 
 class LoginAttempt(Base):

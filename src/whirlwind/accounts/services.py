@@ -225,13 +225,17 @@ def end_sessions(session, user: User) -> int:
 
 
 def deactivate_user(session, actor, user: User) -> None:
-    """停用: the account can no longer log in, and its open sessions end now."""
+    """停用: the account can no longer log in, its open sessions end now and its API tokens
+    are revoked for good."""
     if user.id == actor.id:
         raise ValidationFailed("不能停用您自己的账号。")
     if not user.active:
         raise ValidationFailed("该账号已停用。")
     user.active = False
     end_sessions(session, user)
+    from whirlwind.api.services import revoke_all_tokens
+
+    revoke_all_tokens(session, user)
     session.flush()
 
 

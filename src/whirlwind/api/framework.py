@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import colander
 from pyramid.csrf import check_csrf_token
 
-from whirlwind.errors import DomainError, NotFound, TooLarge, ValidationFailed
+from whirlwind.errors import DomainError, Forbidden, NotFound, TooLarge, ValidationFailed
 from whirlwind.paginate import MAX_PAGE_SIZE, paginate
 
 PREFIX = "/api/v1"
@@ -141,6 +141,7 @@ def guard(request) -> None:
       when a session cookie is also present (a revoked token never falls back to a cookie).
     - A request authenticated by the session cookie (a browser) must send the CSRF token in
       ``X-CSRF-Token`` for unsafe methods; a page on another site cannot read it.
+    - A read-only token (scope ``read``) answers 403 to an unsafe method.
     - Bodies above ``MAX_BODY_BYTES`` answer 413 before they are parsed.
     """
     identity = request.identity
@@ -149,6 +150,8 @@ def guard(request) -> None:
     if identity is None:
         raise Unauthenticated()
     if request.method not in SAFE_METHODS:
+        if identity.via_token and identity.scope != "write":
+            raise Forbidden("该 API 令牌为只读令牌，不能修改数据。")
         if not identity.via_token:
             check_csrf_token(request, token="csrf_token", header="X-CSRF-Token", raises=True)  # noqa: S106
         if (request.content_length or 0) > MAX_BODY_BYTES:

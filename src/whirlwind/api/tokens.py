@@ -7,6 +7,7 @@ from pyramid.view import view_config
 
 from whirlwind.api.framework import MAX_ID
 from whirlwind.api.services import TokenSchema, create_token, revoke_token, tokens_for
+from whirlwind.db import utcnow
 from whirlwind.errors import NotFound
 from whirlwind.forms import CSRFSchema, handle_form, make_form
 from whirlwind.security import Permission
@@ -22,6 +23,7 @@ def _page(request, result: dict) -> dict:
     result.setdefault("new_token", None)
     result["tokens"] = tokens_for(request.dbsession, request.identity.user)
     result["api_url"] = request.route_url("api.openapi")
+    result["now"] = utcnow()
     return result
 
 
@@ -30,7 +32,13 @@ def tokens(request):
     form = make_form(request, TokenForm(), buttons=("创建令牌",), formid="token")
 
     def on_success(data):
-        _token, raw = create_token(request.dbsession, request.identity.user, data["name"])
+        _token, raw = create_token(
+            request.dbsession,
+            request.identity.user,
+            data["name"],
+            scope=data["scope"],
+            days=data["days"],
+        )
         # Shown in this response only: never flashed (the session is a signed, not
         # encrypted, cookie) and never stored.
         request.response.headers["Cache-Control"] = "no-store"
