@@ -1,11 +1,14 @@
-"""Concurrency: 16 clients on loopback against waitress serving the real app.
+"""Concurrency: 16 clients on loopback against the production server setup serving the real app.
 
     python benchmarks/concurrency_bench.py                     # SQLite under benchmarks/out/
-    python benchmarks/concurrency_bench.py --clients 16 --duration 30 --threads 8
+    python benchmarks/concurrency_bench.py --clients 16 --duration 30
+    python benchmarks/concurrency_bench.py --server waitress --threads 8   # the old one-process setup
     python benchmarks/concurrency_bench.py --db-url postgresql+psycopg://postgres@127.0.0.1:5432/ww_bench
 
-Starts waitress (``--threads``, as in development.ini/production.ini: 8) in a child process on
-127.0.0.1 and a free port, serving the app plus the benchmark's floor view. Each client logs
+Starts the server in a child process on 127.0.0.1 and a free port, serving the app plus the
+benchmark's floor view: by default gunicorn exactly as development.ini/production.ini run it
+(``whirlwind.gunicorn_conf``: one pre-forked worker process per core, ``--workers`` to
+override, ``--threads`` threads each); ``--server waitress`` is one waitress process. Each client logs
 in as a different generated user (city, district and street inspectors, so jurisdictions
 differ) and keeps one HTTP/1.1 connection. Two phases in one run:
 
@@ -46,8 +49,11 @@ from benchmarks.common import (
     machine_note,
     print_table,
     summarize,
+    verdict,
 )
 
+# The page mix under 16 clients, as a share of the floor measured the same way.
+GOAL_SHARE = 0.25
 HOST = "127.0.0.1"
 MIX = [  # (page, weight)
     ("case list (filtered)", 20),
@@ -59,6 +65,33 @@ MIX = [  # (page, weight)
     ("district disclosure view", 6),
     ("dashboard", 6),
 ]
+
+
+def serve_gunicorn(db_url: str, port: int, threads: int, workers: int) -> None:
+    """gunicorn with the settings of the ini files (``whirlwind.gunicorn_conf``): the app is
+    loaded once here and forked into the workers, as PasteDeploy does for pserve."""
+    from gunicorn.app.base import BaseApplication
+
+    from benchmarks.common import make_app
+    from whirlwind import gunicorn_conf
+
+    app = make_app(db_url)
+
+    class BenchServer(BaseApplication):
+        def load_config(self):
+            for key, value in vars(gunicorn_conf).items():
+                if key in self.cfg.settings:
+                    self.cfg.set(key, value)
+            self.cfg.set("bind", f"{HOST}:{port}")
+            self.cfg.set("workers", workers or gunicorn_conf.default_workers())
+            self.cfg.set("threads", threads)
+            self.cfg.set("loglevel", "warning")
+            self.cfg.set("accesslog", None)
+
+        def load(self):
+            return app
+
+    BenchServer().run()
 
 
 def serve(db_url: str, port: int, threads: int) -> None:
@@ -265,6 +298,8 @@ def run(
     floor_duration: float,
     max_requests: int,
     threads: int,
+    server: str = "gunicorn",
+    workers: int = 0,
 ) -> dict:
     port = free_port()
     proc = subprocess.Popen(
@@ -272,12 +307,15 @@ def run(
             sys.executable,
             os.path.abspath(__file__),
             "--serve",
+            server,
             "--db-url",
             db_url,
             "--port",
             str(port),
             "--threads",
             str(threads),
+            "--workers",
+            str(workers),
         ]
     )
     try:
@@ -332,10 +370,18 @@ def run(
     print_table(
         ["phase / page", "requests", "req/s", "median ms", "p95 ms", "vs floor"],
         rows,
-        title=f"{clients} clients on loopback, waitress threads={threads}, "
+        title=f"{clients} clients on loopback, {_setup(server, threads, workers)}, "
         f"floor {floor_duration:.0f}s + pages {duration:.0f}s",
     )
-    print(f"\nerrors: floor {floor_err}, pages {errors}\n{machine_note()}")
+    share = rps / floor_rps if floor_rps else float("nan")
+    ok = verdict(share, GOAL_SHARE, higher_is_better=True)
+    if errors + floor_err:
+        ok = "MISSED"
+    print(
+        f"\nerrors: floor {floor_err}, pages {errors}\n"
+        f"goal: page mix ≥ {GOAL_SHARE:.0%} of the floor with 0 errors: {ok} ({share:.1%})\n"
+        f"{machine_note()}"
+    )
     return {
         "floor_rps": floor_rps,
         "rps": rps,
@@ -343,6 +389,14 @@ def run(
         "requests": len(all_ms),
         "errors": errors + floor_err,
     }
+
+
+def _setup(server: str, threads: int, workers: int) -> str:
+    if server == "waitress":
+        return f"waitress (1 process) threads={threads}"
+    from whirlwind.gunicorn_conf import default_workers
+
+    return f"gunicorn workers={workers or default_workers()} threads={threads}"
 
 
 def _stats(ms):
@@ -361,20 +415,37 @@ def main(argv=None) -> int:
         "--floor-duration", type=float, default=10.0, help="seconds of the floor phase"
     )
     parser.add_argument("--max-requests", type=int, default=100_000, help="cap per phase")
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads")
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--server",
+        choices=("gunicorn", "waitress"),
+        default="gunicorn",
+        help="gunicorn as the ini files run it (default), or one waitress process",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="threads per process (gunicorn 4, waitress 8)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=0, help="gunicorn worker processes (default: one per core)"
+    )
+    parser.add_argument("--serve", choices=("gunicorn", "waitress"), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.serve:
-        serve(args.db_url, args.port, args.threads)
+    if args.serve == "gunicorn":
+        serve_gunicorn(args.db_url, args.port, args.threads or 4, args.workers)
         return 0
+    if args.serve == "waitress":
+        serve(args.db_url, args.port, args.threads or 8)
+        return 0
+    threads = args.threads or (4 if args.server == "gunicorn" else 8)
     run(
         args.db_url,
         args.clients,
         args.duration,
         args.floor_duration,
         args.max_requests,
-        args.threads,
+        threads,
+        args.server,
+        args.workers,
     )
     return 0
 

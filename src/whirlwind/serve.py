@@ -1,4 +1,8 @@
-"""``make run``: start the search indexer beside the web server, stop both together."""
+"""``make run``: start the search indexer beside the web server, stop both together.
+
+The web server is the ini's ``[server:main]`` through pserve: gunicorn with one pre-forked
+worker process per core (``whirlwind.gunicorn_conf``), which prints the address it actually
+serves once it listens."""
 
 from __future__ import annotations
 
@@ -18,7 +22,6 @@ def main(argv=None) -> int:
     if "index" in COMMANDS:
         indexer = subprocess.Popen([os.path.join(bindir, "whirlwind"), "index", ini])
     try:
-        print("Whirlwind 已启动：http://127.0.0.1:6543 （Ctrl+C 停止）", flush=True)
         return subprocess.call([os.path.join(bindir, "pserve"), ini])
     except KeyboardInterrupt:
         return 0
