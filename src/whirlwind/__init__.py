@@ -18,6 +18,7 @@ AREAS = (
     "whirlwind.cases",
     "whirlwind.search",
     "whirlwind.reports",
+    "whirlwind.supervision",
     "whirlwind.api",
 )
 

@@ -42,6 +42,7 @@ from whirlwind.ledger.models import (  # noqa: F401
     ResponsibilityPackage,
 )
 from whirlwind.meta import AppMeta  # noqa: F401
+from whirlwind.numbering import NumberCounter, NumberPrefix  # noqa: F401
 from whirlwind.orgs.models import Org, OrgClosure, OrgNameHistory  # noqa: F401
 from whirlwind.outbox import SearchOutbox  # noqa: F401
 from whirlwind.persons.models import Person  # noqa: F401

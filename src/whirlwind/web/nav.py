@@ -17,6 +17,7 @@ ADMIN_NAV = [
     ("组织机构", "orgs.index", Permission.ORGS_MANAGE),
     ("用户管理", "accounts.users", Permission.USERS_MANAGE),
     ("参考数据", "reference.index", Permission.REFERENCE_MANAGE),
+    ("发文机关代字", "supervision.numbering", Permission.REFERENCE_MANAGE),
     ("变更记录校验", "changelog.verify", Permission.LOG_VIEW),
 ]
 
