@@ -1,7 +1,7 @@
 """document numbers: prefixes and counters
 
 Revision ID: 5d7de73c1da9
-Revises: 30e6ebb2c2ca
+Revises: a24f0c1e7b01
 Create Date: 2026-12-03 08:05:35.714756
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "5d7de73c1da9"
-down_revision = "30e6ebb2c2ca"
+down_revision = "a24f0c1e7b01"
 branch_labels = None
 depends_on = None
 
