@@ -211,7 +211,73 @@ ITEM_KIND = RecordKind(
     edit=item_edit,
 )
 
-KINDS = [ORG_KIND, USER_KIND, ITEM_KIND]
+# --- kind: 延期申请 (service level: the to-do lists of other areas read it) ---------------
+
+
+def extension_make(ctx, org):
+    from whirlwind.ledger.models import ExtensionRequest
+
+    item = _item(ctx, org)
+    row = ExtensionRequest(
+        item_id=item.id,
+        org_id=org.id,
+        old_deadline=item.deadline,
+        new_deadline=item.deadline + dt.timedelta(days=10),
+        reason="矩阵",
+        requester_org_id=org.id,
+    )
+    ctx.session.add(row)
+    ctx.session.flush()
+    return row
+
+
+def extension_listed(ctx, row):
+    from whirlwind.ledger.extensions import pending_for_decision
+    from whirlwind.ledger.models import ExtensionRequest
+
+    scoped = set(
+        ctx.session.scalars(
+            scope(select(ExtensionRequest.id), ExtensionRequest.org_id, ctx.identity)
+        )
+    )
+    # The to-do query of the deciding level never reaches outside the jurisdiction.
+    todo = {r.id for r in ctx.session.scalars(pending_for_decision(ctx.identity))}
+    assert todo <= scoped
+    return row.id in scoped
+
+
+def extension_detail(ctx, row):
+    from whirlwind.ledger.models import ExtensionRequest
+
+    try:
+        get_visible(ctx.session, ctx.identity, ExtensionRequest, row.id)
+    except NotFound:
+        return 404
+    return 200
+
+
+def extension_edit(ctx, row):
+    from whirlwind.ledger.models import ExtensionRequest
+
+    try:
+        loaded = get_visible(ctx.session, ctx.identity, ExtensionRequest, row.id)
+    except NotFound:
+        return 404, False
+    loaded.reason = "矩阵修改"
+    ctx.session.flush()
+    return 200, row.reason == "矩阵修改"
+
+
+EXTENSION_KIND = RecordKind(
+    name="extension_request",
+    permission=None,
+    make=extension_make,
+    listed=extension_listed,
+    detail=extension_detail,
+    edit=extension_edit,
+)
+
+KINDS = [ORG_KIND, USER_KIND, ITEM_KIND, EXTENSION_KIND]
 
 CASES = [
     (kind, role, position)

@@ -142,6 +142,8 @@ register(
         "reopened_count": "重新整改次数",
         "last_return_reason": "最近退回原因",
         "created_by_id": "录入人",
+        "original_deadline": "原整改期限",
+        "extension_count": "延期次数",
     },
     table="rectification_item",
 )
@@ -230,6 +232,28 @@ def _register_areas() -> None:
         values={"level": {**PACKAGE_LEVELS, **REVIEW_LEVEL_LABELS}, "decision": DECISION_LABELS},
     )
     register("progress_note", "整改进展", {"item_id": "整改事项", "author_id": _user("填报人")})
+    from whirlwind.ledger.models import EXTENSION_STATUS_LABELS
+
+    register(
+        "extension_request",
+        "延期申请",
+        {
+            "item_id": "整改事项",
+            "org_id": "单位",
+            "old_deadline": "原期限",
+            "new_deadline": "申请延至",
+            "reason": "延期理由",
+            "status": "审批状态",
+            "requested_by_id": _user("申请人"),
+            "requester_org_id": "申请人单位",
+            "requested_at": "申请时间",
+            "decided_by_id": _user("审批人"),
+            "decided_at": "审批时间",
+            "decided_on": "生效日期",
+            "decision_note": "审批意见",
+        },
+        values={"status": EXTENSION_STATUS_LABELS},
+    )
     register("org", "组织机构", {}, refs={"party_org_kind": "party_org_kind"})
 
     # Persons.

@@ -35,6 +35,7 @@ from whirlwind.disclosure.models import (  # noqa: F401
     DisclosureRecord,
 )
 from whirlwind.ledger.models import (  # noqa: F401
+    ExtensionRequest,
     ItemReview,
     PackageMember,
     ProgressNote,

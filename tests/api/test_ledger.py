@@ -216,3 +216,35 @@ def test_browser_session_writes_need_the_csrf_header(apptest, checker, items, us
         headers={"X-CSRF-Token": csrf_token(apptest)},
     )
     assert res.json["status"] == "in_progress"
+
+
+def test_extension_request_and_decision_by_the_level_above(api, items, tokens):
+    item = items["v1"]
+    new = str(item.deadline + dt.timedelta(days=45))
+    res = api.post(
+        f"/api/v1/items/{item.id}/extensions", {"new_deadline": new, "reason": "汛期"}, status=201
+    )
+    ext = res.json
+    assert ext["status"] == "pending" and ext["old_deadline"] == str(item.deadline)
+    url = f"/api/v1/extensions/{ext['id']}/decision"
+    # The applicant may not decide it.
+    res = api.post(url, {"decision": "approve", "version": ext["version"]}, status=422)
+    assert "职责分离" in res.json["message"]
+    # Outside the jurisdiction it does not exist.
+    api.as_token(tokens["district_b"]).post(
+        url, {"decision": "approve", "version": ext["version"]}, status=404
+    )
+    res = api.as_token(tokens["district"]).post(
+        url, {"decision": "approve", "version": ext["version"]}
+    )
+    assert res.json["status"] == "approved"
+    detail = api.get(f"/api/v1/items/{item.id}").json
+    assert detail["deadline"] == new and detail["extension_count"] == 1
+    assert detail["original_deadline"] != new and len(detail["extensions"]) == 1
+    # An edit through PUT cannot move the deadline.
+    res = api.put(
+        f"/api/v1/items/{item.id}",
+        _update(item, deadline="2030-01-01", version=detail["version"]),
+        status=400,
+    )
+    assert "延期申请" in res.json["message"]

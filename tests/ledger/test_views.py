@@ -185,7 +185,8 @@ def test_edit_item_with_version(as_user, items):
     app = as_user("street")
     form = app.get(f"/ledger/items/{b.id}/edit").forms["item"]
     form["measure"] = "按季公开并拍照存档"
-    form["date"] = (TODAY + dt.timedelta(days=20)).isoformat()
+    # The deadline is not on the edit form: it moves only through a 延期申请.
+    assert "date" not in form.fields and "deadline" not in form.fields
     form.submit("submit", status=302)
     assert b.measure == "按季公开并拍照存档"
     form["measure"] = "旧版本"
@@ -233,3 +234,24 @@ def test_list_query_count_does_not_grow_with_rows(as_user, items, dbsession, tre
     for i in range(2, 22):
         add(i)
     assert [count(p) for p in paths] == before
+
+
+def test_extension_forms_on_the_item_page(as_user, items, testapp):
+    b = items["b"]
+    new = (b.deadline + dt.timedelta(days=30)).isoformat()
+    app = as_user("street")
+    form = app.get(f"/ledger/items/{b.id}").forms["extension-form"]
+    form["new_deadline"] = new
+    form["reason"] = "村两委换届"
+    form.submit(status=302)
+    page = app.get(f"/ledger/items/{b.id}")
+    assert "待审批" in page.text and "extension-form" not in page.forms
+    assert not any(str(k).startswith("extension-decide") for k in page.forms)  # the applicant
+    testapp.reset()
+    app = as_user("district")
+    page = app.get(f"/ledger/items/{b.id}")
+    decide = next(f for k, f in page.forms.items() if str(k).startswith("extension-decide"))
+    decide.submit("decision", value="approve", status=302)
+    page = app.get(f"/ledger/items/{b.id}")
+    assert page.html.find(id="extension-count").text.strip() == "已延期 1 次"
+    assert b.deadline.isoformat() == new

@@ -33,8 +33,10 @@ from whirlwind.api.framework import (
 )
 from whirlwind.api.orgs import ORG_BRIEF, org_brief
 from whirlwind.errors import NotFound
-from whirlwind.ledger import queries
+from whirlwind.ledger import extensions, queries
 from whirlwind.ledger.models import (
+    ExtensionRequest,
+    ExtensionStatus,
     ItemReview,
     ItemSource,
     ItemStatus,
@@ -42,7 +44,13 @@ from whirlwind.ledger.models import (
     RectificationItem,
 )
 from whirlwind.ledger.services import add_note, update_item
-from whirlwind.ledger.views import ItemSchema, NoteSchema, TransitionSchema
+from whirlwind.ledger.views import (
+    ExtensionDecisionSchema,
+    ExtensionSchema,
+    ItemSchema,
+    NoteSchema,
+    TransitionSchema,
+)
 from whirlwind.ledger.workflow import (
     ACTIONS,
     available_actions,
@@ -67,7 +75,9 @@ ITEM = COMPONENTS.add(
         problem=STRING,
         measure=STRING,
         responsible_person=STRING,
-        deadline=DATE,
+        deadline={**DATE, "description": "现行整改期限（只能经批准的延期申请变更）"},
+        original_deadline={**DATE, "description": "最初的整改期限"},
+        extension_count={"type": "integer", "description": "已延期次数（已延期 N 次）"},
         status={"type": "string", "enum": [str(s) for s in ItemStatus]},
         status_label=STRING,
         package_id=nullable(INTEGER),
@@ -94,6 +104,25 @@ NOTE = COMPONENTS.add(
     "ProgressNote",
     obj(id=INTEGER, item_id=INTEGER, note=STRING, author=nullable(STRING), created_at=DATETIME),
 )
+EXTENSION = COMPONENTS.add(
+    "ExtensionRequest",
+    obj(
+        id=INTEGER,
+        item_id=INTEGER,
+        old_deadline=DATE,
+        new_deadline=DATE,
+        reason=STRING,
+        status={"type": "string", "enum": [str(s) for s in ExtensionStatus]},
+        status_label=STRING,
+        requested_by=nullable(STRING),
+        requested_at=DATETIME,
+        decided_by=nullable(STRING),
+        decided_at=nullable(DATETIME),
+        decided_on=nullable(DATE),
+        decision_note=STRING,
+        version=INTEGER,
+    ),
+)
 ITEM_DETAIL = COMPONENTS.add(
     "RectificationItemDetail",
     {
@@ -109,6 +138,7 @@ ITEM_DETAIL = COMPONENTS.add(
                 },
                 reviews={"type": "array", "items": REVIEW},
                 notes={"type": "array", "items": NOTE},
+                extensions={"type": "array", "items": EXTENSION},
             ),
         ]
     },
@@ -127,6 +157,8 @@ def item_json(item: RectificationItem) -> dict:
         "measure": item.measure,
         "responsible_person": item.responsible_person,
         "deadline": iso(item.deadline),
+        "original_deadline": iso(item.first_deadline),
+        "extension_count": item.extension_count or 0,
         "status": item.status,
         "status_label": item.status_label,
         "package_id": item.package_id,
@@ -147,6 +179,25 @@ def note_json(note: ProgressNote) -> dict:
         "note": note.note,
         "author": note.author.display_name if note.author else None,
         "created_at": iso(note.created_at),
+    }
+
+
+def extension_json(r: ExtensionRequest) -> dict:
+    return {
+        "id": r.id,
+        "item_id": r.item_id,
+        "old_deadline": iso(r.old_deadline),
+        "new_deadline": iso(r.new_deadline),
+        "reason": r.reason,
+        "status": r.status,
+        "status_label": r.status_label,
+        "requested_by": r.requested_by.display_name if r.requested_by else None,
+        "requested_at": iso(r.requested_at),
+        "decided_by": r.decided_by.display_name if r.decided_by else None,
+        "decided_at": iso(r.decided_at),
+        "decided_on": iso(r.decided_on),
+        "decision_note": r.decision_note or "",
+        "version": r.version,
     }
 
 
@@ -183,6 +234,7 @@ def item_detail(request, item: RectificationItem) -> dict:
             for r in reviews
         ],
         "notes": [note_json(n) for n in notes],
+        "extensions": [extension_json(r) for r in extensions.requests_for(session, item)],
     }
 
 
@@ -315,3 +367,57 @@ def items_transition(request):
         reason=data["reason"],
     )
     return item_detail(request, item)
+
+
+@endpoint(
+    "items.extensions.create",
+    "/items/{id}/extensions",
+    "POST",
+    summary="提出延期申请（理由、申请延至的日期），待上一级审批",
+    tag=TAG,
+    permission=Permission.LEDGER_EDIT,
+    body=ExtensionSchema,
+    response=EXTENSION,
+    status=201,
+    errors=(409, 422),
+)
+def items_extension_create(request):
+    """The deadline of an item changes only through an approved 延期申请; one request may
+    be pending per item (a second answers 409)."""
+    item = _item(request)
+    data = json_body(request, ExtensionSchema)
+    row = extensions.request_extension(
+        request.dbsession,
+        request.identity,
+        item,
+        new_deadline=data["new_deadline"],
+        reason=data["reason"],
+    )
+    return extension_json(row)
+
+
+@endpoint(
+    "extensions.decision",
+    "/extensions/{id}/decision",
+    "POST",
+    summary="审批延期申请：approve 批准（期限变更、计入延期次数）或 reject 不予批准（须填意见）",
+    tag=TAG,
+    permission=Permission.LEDGER_REVIEW,
+    body=ExtensionDecisionSchema,
+    response=EXTENSION,
+    errors=(409, 422),
+)
+def extensions_decision(request):
+    """Only a reviewer of a unit above the applicant's unit decides, never the applicant
+    (职责分离); a refusal answers 422 with the rule, a stale ``version`` 409."""
+    req = get_visible(request.dbsession, request.identity, ExtensionRequest, path_id(request))
+    data = json_body(request, ExtensionDecisionSchema)
+    extensions.decide_extension(
+        request.dbsession,
+        request.identity,
+        req,
+        approve=data["decision"] == "approve",
+        note=data["note"],
+        version=data["version"],
+    )
+    return extension_json(req)

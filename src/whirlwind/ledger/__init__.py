@@ -10,6 +10,8 @@ def includeme(config):
     config.add_route("ledger.item", "/ledger/items/{id:\\d+}")
     config.add_route("ledger.edit", "/ledger/items/{id:\\d+}/edit")
     config.add_route("ledger.note", "/ledger/items/{id:\\d+}/notes")
+    config.add_route("ledger.extension_request", "/ledger/items/{id:\\d+}/extensions")
+    config.add_route("ledger.extension_decide", "/ledger/extensions/{id:\\d+}/decision")
     config.add_route(
         "ledger.transition", "/ledger/items/{id:\\d+}/{action:start|submit|approve|return|reopen}"
     )

@@ -82,6 +82,7 @@ DECISION_LABELS = {
     "clear": "审核通过并销号",
     "return": "退回",
     "reopen": "回头看重新打开",
+    "extend": "延期申请批准",
 }
 
 # Package member levels (包保层级).
@@ -170,7 +171,11 @@ class RectificationItem(TimestampMixin, Base):
     measure: Mapped[str] = mapped_column(Text, default="")
     responsible_person: Mapped[str] = mapped_column(String(64), default="")
     responsible_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The deadline in force. It changes only through an approved 延期申请 (ExtensionRequest);
+    # ``original_deadline`` keeps the first one.
     deadline: Mapped[dt.date] = mapped_column(Date, index=True)
+    original_deadline: Mapped[dt.date | None] = mapped_column(Date)
+    extension_count: Mapped[int] = mapped_column(Integer, default=0)
     package_id: Mapped[int | None] = mapped_column(
         ForeignKey("responsibility_package.id"), index=True
     )
@@ -223,6 +228,16 @@ class RectificationItem(TimestampMixin, Base):
 
     def is_overdue(self, today: dt.date) -> bool:
         return not self.is_cleared and self.deadline < today
+
+    @property
+    def first_deadline(self) -> dt.date:
+        """The deadline set when the item was created (before any 延期)."""
+        return self.original_deadline or self.deadline
+
+    @property
+    def extension_label(self) -> str:
+        """已延期 N 次 (empty when never extended)."""
+        return f"已延期 {self.extension_count} 次" if self.extension_count else ""
 
 
 class ItemReview(Base):
@@ -279,3 +294,67 @@ class ProgressNote(Base):
     @property
     def org_id(self):
         return self.item.org_id if self.item else None
+
+
+class ExtensionStatus(enum.StrEnum):
+    """延期申请 states."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return EXTENSION_STATUS_LABELS[self]
+
+
+EXTENSION_STATUS_LABELS = {
+    ExtensionStatus.PENDING: "待审批",
+    ExtensionStatus.APPROVED: "已批准",
+    ExtensionStatus.REJECTED: "不予批准",
+}
+
+
+class ExtensionRequest(Base):
+    """延期申请: the only way an item's deadline moves. Applied for with a reason and a new
+    date, decided (approved / rejected) by a user of the level above the applicant; the
+    approved ones form the item's deadline history (the deadline in force on any day)."""
+
+    __tablename__ = "extension_request"
+    record_type = "extension_request"
+    __tracked__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("rectification_item.id", ondelete="CASCADE"), index=True
+    )
+    # The item's unit, kept on the row so that to-do lists and counts scope it directly.
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
+    old_deadline: Mapped[dt.date] = mapped_column(Date)
+    new_deadline: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=ExtensionStatus.PENDING, index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The applicant's unit: the decision belongs to a unit above it.
+    requester_org_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The day (Asia/Shanghai) from which an approved new deadline is in force.
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    item: Mapped[RectificationItem] = relationship()
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def status_label(self) -> str:
+        return ExtensionStatus(self.status).label
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ExtensionStatus.PENDING

@@ -88,6 +88,7 @@ def create_item(
         responsible_person=(responsible_person or "").strip(),
         responsible_user_id=responsible_user_id,
         deadline=deadline,
+        original_deadline=deadline,
         package_id=package.id if package else None,
         status=ItemStatus.PENDING,
         created_by_id=getattr(actor, "id", None),
@@ -151,9 +152,12 @@ def update_item(
     problem: str,
     measure: str,
     responsible_person: str,
-    deadline: dt.date,
+    deadline: dt.date | None = None,
 ) -> RectificationItem:
-    """Edit an item that is not under review or cleared (ledger:edit, in jurisdiction)."""
+    """Edit an item that is not under review or cleared (ledger:edit, in jurisdiction).
+
+    The deadline is not edited here: it moves only through an approved 延期申请
+    (``ledger.extensions``); a ``deadline`` other than the one in force is refused."""
     _require_edit(session, identity, item)
     _check_version(item, version)
     if ItemStatus(item.status) not in EDITABLE_STATUSES:
@@ -162,10 +166,15 @@ def update_item(
         )
     if not (problem or "").strip():
         raise ValidationFailed("问题描述不能为空。", fields={"problem": "必填"})
+    if deadline is not None and deadline != item.deadline:
+        raise ValidationFailed(
+            f"整改期限（现为 {item.deadline:%Y-%m-%d}）不能直接修改，只能通过延期申请经上一级"
+            "批准后变更。",
+            fields={"deadline": "请提出延期申请"},
+        )
     item.problem = problem.strip()
     item.measure = (measure or "").strip()
     item.responsible_person = (responsible_person or "").strip()
-    item.deadline = deadline
     changelog.set_action(item, "修改整改事项")
     session.flush()
     return item

@@ -19,11 +19,12 @@ from whirlwind.changelog import history
 from whirlwind.deadlines import colour_for_due, overdue_days
 from whirlwind.errors import ValidationFailed
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
-from whirlwind.ledger import queries
+from whirlwind.ledger import extensions, queries
 from whirlwind.ledger.models import (
     ITEM_SOURCE_LABELS,
     ITEM_STATUS_LABELS,
     REVIEW_LEVEL_LABELS,
+    ExtensionRequest,
     ItemReview,
     ProgressNote,
     RectificationItem,
@@ -74,16 +75,39 @@ class NoteSchema(forms.CSRFSchema):
     note = forms.text("整改进展", max_length=4000)
 
 
+class ExtensionSchema(forms.CSRFSchema):
+    """延期申请 (form and API)."""
+
+    new_deadline = forms.date("申请延至")
+    reason = forms.text("延期理由", max_length=2000)
+
+
+class ExtensionDecisionSchema(forms.CSRFSchema):
+    """延期审批 (form and API)."""
+
+    decision = colander.SchemaNode(
+        colander.String(),
+        title="审批结果",
+        validator=colander.OneOf(["approve", "reject"], msg_err="审批结果只能是 approve 或 reject"),
+    )
+    note = forms.text("审批意见", max_length=2000, missing="")
+    version = colander.SchemaNode(colander.Int(), missing_msg="缺少版本号，请刷新页面后重试。")
+
+
 class ItemSchema(colander.MappingSchema):
     """Editable fields of an item (form and API)."""
 
     problem = forms.text("问题描述", max_length=4000)
     measure = forms.text("整改措施", max_length=4000, missing="")
     responsible_person = forms.text("责任人", max_length=64, missing="")
-    deadline = forms.date("整改期限")
+    # Optional and never changed here: the deadline moves only through a 延期申请.
+    deadline = forms.date("整改期限（只读，变更请提出延期申请）", missing=None)
 
 
-class ItemForm(forms.CSRFSchema, ItemSchema):
+class ItemForm(forms.CSRFSchema):
+    problem = forms.text("问题描述", max_length=4000)
+    measure = forms.text("整改措施", max_length=4000, missing="")
+    responsible_person = forms.text("责任人", max_length=64, missing="")
     version = colander.SchemaNode(colander.Int(), widget=deform.widget.HiddenWidget())
 
 
@@ -240,7 +264,17 @@ def item_page(request):
         )
     )
     actions = available_actions(session, request.identity, item)
+    ext_rows = extensions.requests_for(session, item)
     return {
+        "extensions": ext_rows,
+        "extension_decidable": {
+            r.id
+            for r in ext_rows
+            if r.is_pending and extensions.decision_refusal(session, request.identity, r) is None
+        },
+        "can_request_extension": request.identity.can(Permission.LEDGER_EDIT)
+        and not item.is_cleared
+        and not any(r.is_pending for r in ext_rows),
         "item": item,
         "row": _row_view(request, item, day),
         "source_url": source_url(request, item),
@@ -294,6 +328,49 @@ def item_note(request):
 
 
 @view_config(
+    route_name="ledger.extension_request",
+    request_method="POST",
+    permission=Permission.LEDGER_EDIT,
+)
+def extension_request(request):
+    item = _load_item(request)
+    data = parse(ExtensionSchema(), request)
+    extensions.request_extension(
+        request.dbsession,
+        request.identity,
+        item,
+        new_deadline=data["new_deadline"],
+        reason=data["reason"],
+        today=today(request),
+    )
+    request.session.flash("延期申请已提交，待上一级审批。", "success")
+    return HTTPFound(request.route_url("ledger.item", id=item.id, _anchor="extensions"))
+
+
+@view_config(
+    route_name="ledger.extension_decide",
+    request_method="POST",
+    permission=Permission.LEDGER_REVIEW,
+)
+def extension_decide(request):
+    req = get_visible(
+        request.dbsession, request.identity, ExtensionRequest, request.matchdict["id"]
+    )
+    data = parse(ExtensionDecisionSchema(), request)
+    extensions.decide_extension(
+        request.dbsession,
+        request.identity,
+        req,
+        approve=data["decision"] == "approve",
+        note=data["note"],
+        version=data["version"],
+        today=today(request),
+    )
+    request.session.flash(f"延期申请{req.status_label}。", "success")
+    return HTTPFound(request.route_url("ledger.item", id=req.item_id, _anchor="extensions"))
+
+
+@view_config(
     route_name="ledger.edit",
     renderer="whirlwind:ledger/templates/edit.jinja2",
     permission=Permission.LEDGER_EDIT,
@@ -311,7 +388,6 @@ def item_edit(request):
         "problem": item.problem,
         "measure": item.measure,
         "responsible_person": item.responsible_person,
-        "deadline": item.deadline,
         "version": item.version,
     }
     result = forms.handle_form(request, form, on_success, appstruct=appstruct)
