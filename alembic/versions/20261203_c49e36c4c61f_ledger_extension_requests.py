@@ -1,7 +1,7 @@
 """ledger: extension requests (延期申请), original deadline and extension count
 
 Revision ID: c49e36c4c61f
-Revises: a24f0c1e7b01
+Revises: 5d7de73c1da9
 Create Date: 2026-12-03 08:05:11.232587
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "c49e36c4c61f"
-down_revision = "a24f0c1e7b01"
+down_revision = "5d7de73c1da9"
 branch_labels = None
 depends_on = None
 
