@@ -2,14 +2,15 @@
 
 The import commits in chunks (``--chunk`` rows per transaction) and skips 编号 already in
 the database, so an interrupted import is finished by running it again. The test starts the
-real command on a generated workbook and SIGKILLs it at random points (after a random number
-of committed chunks plus a random delay, so the kill lands inside a chunk's transaction as
-well as between chunks), at least ten times within a bounded time. After every kill:
+real command on a generated workbook and SIGKILLs it ten times, each time at a point named
+by the program's own progress (``whirlwind.faults``), never after a delay: after the file is
+read and checked, inside a chunk's transaction (written, not committed) and between chunks
+(committed, the next not begun). After every kill:
 
-- only whole chunks are in the database (the count of imported clues is a multiple of the
-  chunk size, or everything): no partial chunk, and no partial record (every clue has both
-  reported persons, every row with 立案日期 its case, every clue its search outbox row);
-- no 编号 appears twice.
+- exactly the chunks committed before the kill are in the database: none of the chunk that
+  was being written, all of those before it (the count is computed, not bounded);
+- no partial record (every clue has both reported persons, every row with 立案日期 its case,
+  every clue its search outbox row), and no 编号 appears twice.
 
 Then the import is run to the end: exactly one clue per row, and after
 ``whirlwind index --once`` the index equals the database (``whirlwind index --check``).
@@ -17,12 +18,9 @@ Then the import is run to the end: exactly one clue per row, and after
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -30,13 +28,21 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from tests.factories import make_tree, make_users
+from tests.processes import kill_at
 from whirlwind.cases.models import CaseClue, Clue, ClueReportedPerson
 from whirlwind.outbox import SearchOutbox
 
-ROWS = 400  # enough rows that ten kills land before the (fast) import finishes
+pytestmark = pytest.mark.slow  # real processes killed ten times
+
+ROWS = 300
 CHUNK = 10
-MIN_KILLS = 10
-TIME_BUDGET = 90.0  # hard cap in seconds for all the kills (about 30 s on an idle machine)
+# Ten kills: where (the pause point) and on which visit. Each kill at a chunk point lets one
+# or two more chunks commit first, so the plan ends well inside the workbook's 30 chunks.
+PLAN = (
+    [("import.validated", 0)] * 2
+    + [("import.chunk_written", 0)] * 4
+    + [("import.chunk_committed", 0)] * 4
+)
 PREFIX = "LS-CRASH-"
 WHIRLWIND = [sys.executable, "-m", "whirlwind.cli"]
 
@@ -144,50 +150,36 @@ def assert_consistent(db, st: dict) -> None:
     assert st["outboxed"] == st["clues"], f"a clue without its search outbox row: {st}"
 
 
-def run(cmd, timeout=60):
+def run(cmd, timeout=600):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def test_sigkill_during_import_leaves_whole_chunks_and_rerun_completes(site):
+def expected_after(point: str, visit: int, before: int) -> int:
+    """Clues committed when the import is killed at ``point`` on its ``visit``-th visit,
+    given ``before`` already in the database (chunks cover the rows in order, existing
+    ones skipped)."""
+    if point == "import.validated":
+        return before
+    done = visit - 1 if point == "import.chunk_written" else visit
+    return max(before, min(ROWS, done * CHUNK))
+
+
+def test_sigkill_during_import_leaves_whole_chunks_and_rerun_completes(site, tmp_path):
     assert source_label_known(site), "the generated workbook uses an unknown 线索来源"
-    rng = random.Random(int(os.environ.get("WHIRLWIND_CRASH_SEED", "13")))
-    started = time.monotonic()
-    kills, counts = 0, []
-    while kills < MIN_KILLS:
-        assert time.monotonic() - started < TIME_BUDGET, f"only {kills} kills in {TIME_BUDGET}s"
+    rng = random.Random(13)
+    plan = list(PLAN)
+    rng.shuffle(plan)
+    counts = []
+    for point, _ in plan:
         before = state(site)["clues"]
-        if before == ROWS:
-            break
-        proc = subprocess.Popen(
-            import_cmd(site), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=False
-        )
-        # Wait for a random number of committed chunks (progress lines), then a random
-        # moment inside the next chunk, and kill.
-        wanted = before // CHUNK + rng.randint(1, 2)  # imported chunks print progress too
-        seen = 0
-        buf = b""
-        if rng.random() < 0.3:
-            wanted = 0  # sometimes kill it early: while it starts, reads or validates
-            time.sleep(rng.uniform(0.2, 1.5))
-        while seen < wanted and proc.poll() is None:
-            ch = proc.stderr.read(1)
-            if not ch:
-                break
-            buf += ch
-            if ch == b"\r" and "导入".encode() in buf:
-                seen += 1
-        time.sleep(rng.uniform(0.0, 0.12))
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
-        proc.wait(timeout=30)
-        proc.stderr.close()
+        visit = 1 if point == "import.validated" else before // CHUNK + rng.randint(1, 2)
+        assert visit * CHUNK < ROWS, "the kill plan outgrew the workbook"
+        kill_at(import_cmd(site), point, visit, tmp_path)
         st = state(site)
         assert_consistent(site, st)
-        assert st["clues"] >= before, "committed rows disappeared"
+        assert st["clues"] == expected_after(point, visit, before), (point, visit, st)
         counts.append(st["clues"])
-    assert kills >= MIN_KILLS, f"only {kills} kills landed before the import finished ({counts})"
-    assert sum(0 < c < ROWS for c in counts) >= MIN_KILLS // 2, f"kills mostly missed: {counts}"
+    assert len(counts) == len(PLAN) and 0 < counts[-1] < ROWS, counts
 
     # Re-run to the end: every row once, nothing duplicated.
     done = run(import_cmd(site))
@@ -202,4 +194,4 @@ def test_sigkill_during_import_leaves_whole_chunks_and_rerun_completes(site):
     assert applied.returncode == 0, applied.stderr[-2000:]
     check = run([*WHIRLWIND, "index", site.ini, "--check"])
     assert check.returncode == 0, check.stdout + check.stderr[-2000:]
-    print(f"import killed {kills} times at {counts}; total {time.monotonic() - started:.1f}s")
+    print(f"import killed {len(counts)} times at {counts}")

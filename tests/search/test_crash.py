@@ -19,13 +19,17 @@ from sqlalchemy.orm import sessionmaker
 from whoosh import index as windex
 
 from tests.factories import make_tree, make_users
+from tests.processes import kill_at
 from whirlwind.cases import services
 from whirlwind.cases.models import Clue
 from whirlwind.commands import seed_base
 from whirlwind.models import Base
 from whirlwind.search import engine, indexer, query
 
+pytestmark = pytest.mark.slow  # real indexer processes killed and restarted
+
 WHIRLWIND = [sys.executable, "-m", "whirlwind.cli"]
+CEILING = 300  # seconds: a stuck indexer, not a slow one
 TODAY = dt.date.today()
 WORDS = [
     "扶贫资金",
@@ -128,28 +132,17 @@ def index_matches_db(site) -> tuple[set, set]:
     return in_db, in_ix
 
 
-def test_killed_indexer_loses_nothing(site):
+def test_killed_indexer_loses_nothing(site, tmp_path):
+    """Killed at each point of a batch (written, committed, sequence recorded) while
+    changes keep coming: a restart brings the index back to the database."""
     rng = random.Random(8)
     write_round(site, rng, 20)
-    kills = 0
-    deadline = time.monotonic() + 25
-    env = dict(os.environ)
-    while kills < 4 and time.monotonic() < deadline:
-        proc = subprocess.Popen(
-            [*WHIRLWIND, "index", site["ini"], "--interval", "0.02", "--batch", "3"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=env,
+    cmd = [*WHIRLWIND, "index", site["ini"], "--interval", "0.02", "--batch", "3"]
+    for point in ("index.written", "index.committed", "index.recorded", "index.written"):
+        write_round(site, rng)
+        kill_at(
+            cmd, point, rng.randint(1, 2), tmp_path, while_paused=lambda: write_round(site, rng)
         )
-        try:
-            for _ in range(rng.randint(1, 2)):
-                write_round(site, rng)
-                time.sleep(rng.uniform(0.05, 0.6))
-        finally:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(10)
-        kills += 1
-    assert kills >= 3
     write_round(site, rng)  # changes made while no indexer runs
     # A stale writer lock left by a killed process does not block (Whoosh's file lock
     # dies with the process).
@@ -188,10 +181,11 @@ def test_running_indexer_follows_changes_and_stops_on_sigterm(site):
         stderr=subprocess.PIPE,
     )
     try:
-        wait_until_indexed(site, 60)  # started (slowly on a busy machine) and caught up
+        wait_until_indexed(site, CEILING)  # started (slowly on a busy machine), caught up
         write_round(site, random.Random(5), 3)
-        # A committed change is searchable within about a second (bounded generously here).
-        assert wait_until_indexed(site, 10) < 10
+        # A committed change becomes searchable without a restart (about a second on an
+        # idle machine: benchmarks/README.md; the ceiling only catches a stuck indexer).
+        wait_until_indexed(site, CEILING)
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(30)
@@ -220,7 +214,11 @@ def test_reindex_swaps_while_searching(site):
         for _ in range(2):
             result = run(["reindex", site["ini"]])
             assert result.returncode == 0, result.stderr
-            time.sleep(0.2)
+            # Searches on the swapped-in generation too, however fast the rebuild was.
+            mark = len(totals) + len(errors)
+            deadline = time.monotonic() + CEILING
+            while len(totals) + len(errors) < mark + 3 and time.monotonic() < deadline:
+                time.sleep(0.01)
     finally:
         stop.set()
         t.join(30)

@@ -110,6 +110,7 @@ def import_command(env, args):
 
     from whirlwind.accounts.models import User
     from whirlwind.errors import DomainError
+    from whirlwind.faults import pause_point
     from whirlwind.search import importer
     from whirlwind.security import Identity
 
@@ -137,6 +138,7 @@ def import_command(env, args):
             print(e.message, file=sys.stderr)
             return 2
         result = importer.validate(session, identity, table)
+    pause_point("import.validated")
     for e in result.errors[:200]:
         print(f"第 {e.row} 行 [{e.column}]：{e.message}", file=sys.stderr)
     if len(result.errors) > 200:
@@ -153,12 +155,15 @@ def import_command(env, args):
             with request.tm:
                 request.dbsession.info["actor"] = actor
                 c, s = importer.import_rows(request.dbsession, actor, chunk)
+                request.dbsession.flush()
+                pause_point("import.chunk_written")  # inside the chunk's transaction
         except DomainError as e:
             print(
                 f"\n{e.message}（此前的 {start} 行已导入，修正后重新运行即可，已导入的行会跳过）",
                 file=sys.stderr,
             )
             return 1
+        pause_point("import.chunk_committed")  # between two chunks
         created += c
         skipped += s
         print(

@@ -30,6 +30,7 @@ from sqlalchemy import func, select
 from whoosh import index as windex
 from whoosh.writing import LockError
 
+from whirlwind.faults import pause_point
 from whirlwind.outbox import SearchOutbox
 from whirlwind.search import documents
 from whirlwind.search.postings import GramCodec, GramSegmentWriter
@@ -302,9 +303,11 @@ def apply_once(
                 key = f"{record_type}:{record_id}"
                 if key in indexed:
                     writer.delete_by_term("key", key)
+            pause_point("index.written")  # documents written, Whoosh not committed
             writer.commit(mergetype=_add_segments(segments))
         else:
             write_documents(writer, session, keys)
+            pause_point("index.written")
             writer.commit(merge=merge)
     except BaseException:
         if not writer.is_closed:
@@ -312,7 +315,9 @@ def apply_once(
         ix.close()
         raise
     ix.close()
+    pause_point("index.committed")  # in the index, its sequence not yet recorded
     write_seq(path, rows[-1].seq)
+    pause_point("index.recorded")
     return len(rows)
 
 
