@@ -94,7 +94,7 @@ def upload_and_run(journey, page, path) -> str:
     page.set_input_files("#import-form input[type=file]", str(path))
     with page.expect_navigation():
         page.get_by_role("button", name="校验并导入").click()
-    expect(page.locator("#import-status")).to_contain_text("导入完成", timeout=30_000)
+    expect(page.locator("#import-status")).to_contain_text("导入完成")
     return page.locator("#import-status").inner_text()
 
 
