@@ -1,8 +1,21 @@
 """Whirlwind (红色旋风): grassroots supervision and micro-corruption case tracker."""
 
-from pyramid.config import Configurator
+import warnings
 
-from whirlwind.settings import load_settings
+# Pyramid, Colander and Deform still import setuptools' pkg_resources, whose import warns
+# that it is deprecated: a message about our dependencies' internals that every command
+# would print. Only that warning, and only when one of them is the importer, is silenced,
+# before any of them is imported (every entry point imports this package first).
+warnings.filterwarnings(
+    "ignore",
+    message="pkg_resources is deprecated",
+    category=UserWarning,
+    module=r"(pyramid|colander|deform|translationstring)(\.|$)",
+)
+
+from pyramid.config import Configurator  # noqa: E402
+
+from whirlwind.settings import load_settings  # noqa: E402
 
 # Every subsystem, in one readable list. An area's includeme adds its routes and views.
 AREAS = (

@@ -22,7 +22,11 @@ def main(argv=None) -> int:
     if "index" in COMMANDS:
         indexer = subprocess.Popen([os.path.join(bindir, "whirlwind"), "index", ini])
     try:
-        return subprocess.call([os.path.join(bindir, "pserve"), ini])
+        # pserve in this process: the package's warning policy (``whirlwind/__init__``) is
+        # in force before Pyramid is imported.
+        from pyramid.scripts import pserve
+
+        return pserve.main(argv=["pserve", ini])
     except KeyboardInterrupt:
         return 0
     finally:
