@@ -11,7 +11,7 @@ PG_TEST_DB := whirlwind_test_$(shell echo $$$$)
 SERIAL_TESTS := tests/api tests/browser
 PYTEST_ARGS ?=
 
-.PHONY: run install test test-sqlite test-postgres browser-deps lint format initdb demo serve clean bench
+.PHONY: run install test test-quick test-sqlite test-postgres browser-deps lint format initdb demo serve clean bench
 
 $(BIN)/whirlwind: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ browser-deps:
 
 ## test: the whole suite on SQLite, then on PostgreSQL when 127.0.0.1:5432 answers
 test: install browser-deps test-sqlite test-postgres
+
+## test-quick: SQLite, without the tests marked slow (real processes, servers) or browser
+test-quick: install
+	$(BIN)/python -m pytest -n 2 -m "not slow and not browser" $(PYTEST_ARGS)
 
 test-sqlite: install
 	$(BIN)/python -m pytest -n 2 $(foreach t,$(SERIAL_TESTS),--ignore=$(t)) $(PYTEST_ARGS)

@@ -22,6 +22,8 @@ from whirlwind.ledger.models import ItemStatus, RectificationItem
 from whirlwind.orgs.models import Org, OrgClosure
 from whirlwind.outbox import SearchOutbox
 
+pytestmark = pytest.mark.slow  # the benchmark scripts on generated data
+
 TINY = {"cases": 200, "items": 300, "seed": 5, "streets": 13, "grassroots": 40, "quiet": True}
 
 
