@@ -131,6 +131,23 @@ def store(
     return attachment
 
 
+def check_file(request, field: str) -> None:
+    """Check the file posted in ``field`` (if any) without storing it: type, content and
+    size, raising the same errors as :func:`store`. Lets a view refuse a bad file before
+    it writes the record the file belongs to."""
+    upload = request.POST.get(field)
+    if upload is None or not hasattr(upload, "file") or not getattr(upload, "filename", ""):
+        return
+    max_bytes = as_int(request.registry.settings, "whirlwind.upload_max_bytes", 10 * 1024 * 1024)
+    fileobj = upload.file
+    start = fileobj.tell()
+    head = fileobj.read(16)
+    fileobj.seek(0, os.SEEK_END)
+    size = fileobj.tell() - start
+    fileobj.seek(start)
+    check_upload(upload.filename, head, size, max_bytes)
+
+
 def store_upload(
     request, field: str, *, owner_type: str, owner_id: int, org_id: int, required: bool = False
 ) -> Attachment | None:

@@ -28,6 +28,7 @@ from whirlwind.paginate import page_params, paginate
 from whirlwind.reference.services import choices
 from whirlwind.scoping import get_visible, scope_to_unit
 from whirlwind.security import Permission
+from whirlwind.web.actions import action
 
 
 def _statement(request, f: Filters, status: str):
@@ -155,6 +156,7 @@ ACTION_FIELDS = {
 @view_config(
     route_name="audits.report_action", request_method="POST", permission=Permission.AUDITS_EDIT
 )
+@action(lambda r: report_view(r), T + "report.jinja2", lambda r: f"report-{r.matchdict['action']}")
 def report_action(request):
     session = request.dbsession
     report = get_visible(session, request.identity, CommitteeReport, request.matchdict["id"])

@@ -42,19 +42,19 @@ from whirlwind.cases.schemas import (
     ExtendSchema,
     RevokeSchema,
     SubjectAddSchema,
-    parse,
     rectify_schema,
     subject_form_schema,
     with_csrf,
 )
 from whirlwind.errors import NotFound
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
-from whirlwind.forms import handle_form, make_form
+from whirlwind.forms import handle_form, make_form, parse
 from whirlwind.ledger.services import items_for_source, source_progress
 from whirlwind.paginate import page_params, paginate
 from whirlwind.scoping import in_jurisdiction, scope
 from whirlwind.search.views import related_for
 from whirlwind.security import Permission
+from whirlwind.web.actions import action
 
 EXPORT_LIMIT = 20000
 
@@ -271,6 +271,9 @@ def case_detail(request):
     }
 
 
+CASE_PAGE = "whirlwind:cases/templates/case.jinja2"
+
+
 def _back(request, case: Case, message: str, anchor: str = "stages"):
     request.session.flash(message, "success")
     return HTTPFound(request.route_url("cases.case", id=case.id, _anchor=anchor))
@@ -279,6 +282,7 @@ def _back(request, case: Case, message: str, anchor: str = "stages"):
 @view_config(
     route_name="cases.case_advance", request_method="POST", permission=Permission.CASES_EDIT
 )
+@action(lambda r: case_detail(r), CASE_PAGE, "advance-form")
 def case_advance(request):
     case = load(request, Case)
     data = parse(AdvanceSchema(), request)
@@ -291,6 +295,7 @@ def case_advance(request):
 @view_config(
     route_name="cases.case_extend", request_method="POST", permission=Permission.CASES_APPROVE
 )
+@action(lambda r: case_detail(r), CASE_PAGE, "extend-form")
 def case_extend(request):
     case = load(request, Case)
     data = parse(ExtendSchema(), request)
@@ -303,6 +308,7 @@ def case_extend(request):
 @view_config(
     route_name="cases.case_early_review", request_method="POST", permission=Permission.CASES_EDIT
 )
+@action(lambda r: case_detail(r), CASE_PAGE, "early-review-form")
 def case_early_review(request):
     case = load(request, Case)
     data = parse(EarlyReviewSchema(), request)
@@ -313,6 +319,7 @@ def case_early_review(request):
 @view_config(
     route_name="cases.case_revoke", request_method="POST", permission=Permission.CASES_APPROVE
 )
+@action(lambda r: case_detail(r), CASE_PAGE, "revoke-form")
 def case_revoke(request):
     case = load(request, Case)
     data = parse(RevokeSchema(), request)
@@ -323,6 +330,7 @@ def case_revoke(request):
 @view_config(
     route_name="cases.case_upload", request_method="POST", permission=Permission.CASES_EDIT
 )
+@action(lambda r: case_detail(r), CASE_PAGE, "upload-form")
 def case_upload(request):
     case = load(request, Case)
     a = store_upload(
@@ -334,6 +342,7 @@ def case_upload(request):
 @view_config(
     route_name="cases.subject_add", request_method="POST", permission=Permission.CASES_EDIT
 )
+@action(lambda r: case_detail(r), CASE_PAGE, "subject-form")
 def subject_add(request):
     case = load(request, Case)
     data = parse(SubjectAddSchema(), request)

@@ -44,16 +44,16 @@ from whirlwind.cases.schemas import (
     RejectSchema,
     ResponseSchema,
     clue_form_schema,
-    parse,
 )
 from whirlwind.errors import NotFound
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
-from whirlwind.forms import handle_form, make_form, version_node
+from whirlwind.forms import handle_form, make_form, parse, version_node
 from whirlwind.orgs.models import Org
 from whirlwind.paginate import page_params, paginate
 from whirlwind.scoping import get_visible, in_jurisdiction, scope
 from whirlwind.search.views import related_for
 from whirlwind.security import Permission
+from whirlwind.web.actions import action, page_for
 
 EXPORT_LIMIT = 20000
 
@@ -346,9 +346,17 @@ def _back(request, clue: Clue, message: str):
     return HTTPFound(request.route_url("cases.clue", id=clue.id, _anchor="disposal"))
 
 
+CLUE_PAGE = "whirlwind:cases/templates/clue.jinja2"
+
+
+def _clue_page_of_disposal(request):
+    return page_for(clue_detail, lambda r: _disposal(r).clue_id)(request)
+
+
 @view_config(
     route_name="cases.clue_propose", request_method="POST", permission=Permission.CASES_EDIT
 )
+@action(lambda r: clue_detail(r), CLUE_PAGE, "propose-form")
 def clue_propose(request):
     clue = _load_clue(request)
     data = parse(ProposeSchema(), request)
@@ -372,6 +380,7 @@ def _disposal(request) -> ClueDisposal:
 @view_config(
     route_name="cases.disposal_approve", request_method="POST", permission=Permission.CASES_APPROVE
 )
+@action(_clue_page_of_disposal, CLUE_PAGE, lambda r: f"approve-{r.matchdict['id']}")
 def disposal_approve(request):
     d = _disposal(request)
     data = parse(ApproveSchema(), request)
@@ -399,6 +408,7 @@ def disposal_approve(request):
 @view_config(
     route_name="cases.disposal_reject", request_method="POST", permission=Permission.CASES_APPROVE
 )
+@action(_clue_page_of_disposal, CLUE_PAGE, lambda r: f"reject-{r.matchdict['id']}")
 def disposal_reject(request):
     d = _disposal(request)
     data = parse(RejectSchema(), request)
@@ -411,6 +421,7 @@ def disposal_reject(request):
 @view_config(
     route_name="cases.disposal_response", request_method="POST", permission=Permission.CASES_EDIT
 )
+@action(_clue_page_of_disposal, CLUE_PAGE, lambda r: f"response-{r.matchdict['id']}")
 def disposal_response(request):
     d = _disposal(request)
     data = parse(ResponseSchema(), request)
@@ -421,6 +432,7 @@ def disposal_response(request):
 @view_config(
     route_name="cases.disposal_conclude", request_method="POST", permission=Permission.CASES_APPROVE
 )
+@action(_clue_page_of_disposal, CLUE_PAGE, lambda r: f"conclude-{r.matchdict['id']}")
 def disposal_conclude(request):
     d = _disposal(request)
     data = parse(ConcludeSchema(), request)
@@ -439,6 +451,7 @@ def disposal_conclude(request):
 @view_config(
     route_name="cases.clue_duplicate", request_method="POST", permission=Permission.CASES_EDIT
 )
+@action(lambda r: clue_detail(r), CLUE_PAGE, "duplicate-form")
 def clue_duplicate(request):
     clue = _load_clue(request)
     data = parse(DuplicateSchema(), request)
@@ -458,6 +471,7 @@ def clue_duplicate(request):
 @view_config(
     route_name="cases.clue_upload", request_method="POST", permission=Permission.CASES_EDIT
 )
+@action(lambda r: clue_detail(r), CLUE_PAGE, "upload-form")
 def clue_upload(request):
     clue = _load_clue(request)
     a = store_upload(

@@ -20,7 +20,6 @@ from whirlwind.cases.models import (
     STAGE_ORDER,
 )
 from whirlwind.cases.reference import POLITICAL_STATUSES
-from whirlwind.errors import ValidationFailed
 from whirlwind.forms import CSRFSchema, choice, date, date_order, money, text
 
 POLITICAL_CHOICES = [(s, s) for s in POLITICAL_STATUSES]
@@ -273,27 +272,3 @@ def with_csrf(schema: colander.MappingSchema) -> colander.MappingSchema:
     for node in schema.children:
         form.add(node)
     return form
-
-
-def parse(schema, request) -> dict:
-    """Deserialize a hand-written POST form (or a JSON body) with ``schema``; a bad value
-    raises ``ValidationFailed`` with the first field's message."""
-    if request.content_type == "application/json":
-        cstruct = request.json_body
-    else:
-        cstruct = {}
-        for node in schema.children:
-            if isinstance(node.typ, colander.Set):
-                cstruct[node.name] = request.POST.getall(node.name)
-            elif node.name in request.POST:
-                cstruct[node.name] = request.POST[node.name]
-    try:
-        return schema.deserialize(cstruct)
-    except colander.Invalid as e:
-        messages = e.asdict()
-        fields = {k.split(".")[-1]: v for k, v in messages.items()}
-        first = next(iter(messages.items()), ("", "输入有误"))
-        title = schema[first[0]].title if first[0] in schema else ""
-        raise ValidationFailed(
-            f"{title}：{first[1]}" if title else first[1], fields=fields
-        ) from None

@@ -40,6 +40,7 @@ from whirlwind.paginate import page_params, paginate
 from whirlwind.reference.services import request_labels
 from whirlwind.scoping import get_visible, scope_to_unit
 from whirlwind.security import Permission
+from whirlwind.web.actions import action
 
 FORM = "whirlwind:disclosure/templates/form.jinja2"
 
@@ -309,6 +310,7 @@ def record_edit(request):
     permission=Permission.DISCLOSURE_EDIT,
     request_method="POST",
 )
+@action(lambda r: record_view(r), "whirlwind:disclosure/templates/record.jinja2", "evidence-form")
 def record_evidence(request):
     record = _record(request)
     attachment = store_upload(

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from whirlwind import forms
-from whirlwind.attachments.services import for_owner, store_upload
+from whirlwind.attachments.services import check_file, for_owner, store_upload
 from whirlwind.changelog import history
 from whirlwind.deadlines import colour_for_due, overdue_days
-from whirlwind.errors import ValidationFailed
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
+from whirlwind.forms import parse
 from whirlwind.ledger import extensions, queries
 from whirlwind.ledger.models import (
     ITEM_SOURCE_LABELS,
@@ -43,6 +43,7 @@ from whirlwind.paginate import page_params, paginate
 from whirlwind.scoping import get_visible, scope
 from whirlwind.security import Permission
 from whirlwind.targets.models import Campaign
+from whirlwind.web.actions import action, page_for
 
 # Where each source of items is shown (route name taking {id}); linked when the route exists.
 SOURCE_ROUTES = {
@@ -109,18 +110,6 @@ class ItemForm(forms.CSRFSchema):
     measure = forms.text("整改措施", max_length=4000, missing="")
     responsible_person = forms.text("责任人", max_length=64, missing="")
     version = colander.SchemaNode(colander.Int(), widget=deform.widget.HiddenWidget())
-
-
-def parse(schema, request) -> dict:
-    try:
-        data = schema.bind(request=request).deserialize(dict(request.POST.items()))
-    except colander.Invalid as e:
-        messages = e.asdict()
-        raise ValidationFailed(
-            "；".join(f"{v}" for v in messages.values()) or "提交的内容有误。", fields=messages
-        ) from None
-    data.pop("csrf_token", None)
-    return data
 
 
 def _filter_options(request, filters):
@@ -295,9 +284,13 @@ def item_page(request):
     }
 
 
+ITEM_PAGE = "whirlwind:ledger/templates/item.jinja2"
+
+
 @view_config(
     route_name="ledger.transition", request_method="POST", permission=Permission.LEDGER_VIEW
 )
+@action(lambda r: item_page(r), ITEM_PAGE, lambda r: f"action-{r.matchdict['action']}")
 def item_transition(request):
     item = _load_item(request)
     action = request.matchdict["action"]
@@ -318,9 +311,12 @@ def item_transition(request):
 
 
 @view_config(route_name="ledger.note", request_method="POST", permission=Permission.LEDGER_EDIT)
+@action(lambda r: item_page(r), ITEM_PAGE, "note-form")
 def item_note(request):
     item = _load_item(request)
     data = parse(NoteSchema(), request)
+    # The file is checked before anything is written, so a bad file leaves no note behind.
+    check_file(request, "file")
     note = add_note(request.dbsession, request.identity, item, data["note"])
     store_upload(request, "file", owner_type="progress_note", owner_id=note.id, org_id=item.org_id)
     request.session.flash("整改进展已保存。", "success")
@@ -332,6 +328,7 @@ def item_note(request):
     request_method="POST",
     permission=Permission.LEDGER_EDIT,
 )
+@action(lambda r: item_page(r), ITEM_PAGE, "extension-form")
 def extension_request(request):
     item = _load_item(request)
     data = parse(ExtensionSchema(), request)
@@ -351,6 +348,14 @@ def extension_request(request):
     route_name="ledger.extension_decide",
     request_method="POST",
     permission=Permission.LEDGER_REVIEW,
+)
+@action(
+    page_for(
+        lambda r: item_page(r),
+        lambda r: get_visible(r.dbsession, r.identity, ExtensionRequest, r.matchdict["id"]).item_id,
+    ),
+    ITEM_PAGE,
+    lambda r: f"extension-decide-{r.matchdict['id']}",
 )
 def extension_decide(request):
     req = get_visible(

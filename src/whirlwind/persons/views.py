@@ -12,10 +12,9 @@ from sqlalchemy import func, or_, select
 
 from whirlwind import changelog
 from whirlwind.cases.models import Case, CaseSubject, Clue, ClueReportedPerson
-from whirlwind.cases.schemas import parse
 from whirlwind.db import Base
 from whirlwind.errors import ValidationFailed
-from whirlwind.forms import text
+from whirlwind.forms import parse, text
 from whirlwind.paginate import page_params, paginate
 from whirlwind.persons import services
 from whirlwind.persons.models import Person

@@ -14,8 +14,8 @@ from whirlwind import forms
 from whirlwind.changelog import history
 from whirlwind.errors import ValidationFailed
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
+from whirlwind.forms import parse
 from whirlwind.ledger.models import REVIEW_LEVEL_LABELS
-from whirlwind.ledger.views import parse
 from whirlwind.ledger.workflow import awaiting_level
 from whirlwind.orgs.models import Org
 from whirlwind.paginate import page_params, paginate
@@ -31,6 +31,7 @@ from whirlwind.targets.models import (
     RectificationTarget,
     TargetStatus,
 )
+from whirlwind.web.actions import action
 
 FORM_PAGE = "whirlwind:targets/templates/form.jinja2"
 
@@ -474,6 +475,11 @@ ACTIONS = {
 
 
 @view_config(route_name="targets.action", request_method="POST", permission=Permission.TARGETS_VIEW)
+@action(
+    lambda r: detail(r),
+    "whirlwind:targets/templates/detail.jinja2",
+    lambda r: f"target-{r.matchdict['action']}",
+)
 def target_action(request):
     target = _target(request)
     data = parse(schemas.ActionSchema(), request)

@@ -107,6 +107,30 @@ class Helpers:
         identity = self.request.identity
         return bool(identity and identity.can(permission))
 
+    # -- action forms re-rendered in place (whirlwind.web.actions) ------------------------
+
+    def form_error(self, form: str) -> str:
+        """The message of the failed submission of ``form`` on this page, or ""."""
+        from whirlwind.web.actions import state
+
+        current = state(self.request, form)
+        return current.message if current else ""
+
+    def field_error(self, form: str, name: str) -> str:
+        from whirlwind.web.actions import state
+
+        current = state(self.request, form)
+        return current.fields.get(name, "") if current else ""
+
+    def posted(self, form: str, name: str, default="") -> str:
+        """What the user typed into ``name`` of ``form`` when it failed (else ``default``)."""
+        from whirlwind.web.actions import state
+
+        current = state(self.request, form)
+        if current is None or name not in current.values:
+            return default
+        return current.values[name][0]
+
     def query_with(self, **changes) -> str:
         """The current URL's query string with some parameters replaced (pagination, sort)."""
         params = [(k, v) for k, v in self.request.GET.items() if k not in changes]
