@@ -91,7 +91,11 @@ def test_quarterly_progress_and_lagging(dbsession, tree, users, month_data):
     progress = rows_of(section(figs, "unit-progress"))
     # 祁家湾街道: items 3 (V1, V2, S1), 3 new in Q1, 1 cleared; V1 overdue at quarter end
     # (deadline 2-15), S1's deadline 3-2 too; clues 3, cases opened 1, closed 1.
-    assert progress == {"祁家湾街道": [3, 3, 1, 1, 2, 2, "33.3%", 3, 1, 1]}
+    assert progress == {
+        "祁家湾街道": [3, 3, 1, 1, 2, 2, "33.3%", 3, 1, 1],
+        # A street without any record is listed too (with nothing to report).
+        "蔡店街道": [0, 0, 0, 0, 0, 0, "—", 0, 0, 0],
+    }
     assert "江岸区" not in str(figs[0].rows)
     city = periodic.quarterly(dbsession, ident(users["city_leader"]), tree["C"], q1)
     rows = rows_of(section(city, "unit-progress"))

@@ -81,8 +81,36 @@ def _totals(rows: list[Row]) -> list:
 # --- 月研判 ---------------------------------------------------------------------------------
 
 
-def monthly(session, identity, unit: Org, period: Period, labels: dict, settings) -> list[Figure]:
+def measure_day(period: Period, today: dt.date | None) -> dt.date:
+    """The day whose ledger a period's overdue figures show: the morning after the period
+    once it is over, today while it runs (an item is overdue on that day when its deadline
+    lies before it, as in the ledger's own colours)."""
+    if today is None or today >= period.end:
+        return period.end
+    return today
+
+
+def _cutoff(day: dt.date, period: Period) -> dt.datetime:
+    """The moment records are counted up to for ``measure_day``: the period's end, or the
+    end of today while the period runs."""
+    return utc_bound(period.end if day >= period.end else day + dt.timedelta(days=1))
+
+
+def monthly(
+    session,
+    identity,
+    unit: Org,
+    period: Period,
+    labels: dict,
+    settings,
+    today: dt.date | None = None,
+    limits: Limits | None = None,
+) -> list[Figure]:
+    """月研判 of ``period``. Overdue figures and lists are measured on ``measure_day``
+    (today for the current month)."""
     prev = period.previous()
+    day = measure_day(period, today)
+    running = day < period.end
     first, end = prev.start, period.end
     uid = unit.id
     heads = ["项目", "本月", "上月", "增减"]
@@ -182,23 +210,38 @@ def monthly(session, identity, unit: Org, period: Period, labels: dict, settings
             "上月新增",
             "本月销号",
             "上月销号",
-            "本月末逾期",
+            f"截至{day:%m月%d日}逾期" if running else "本月末逾期",
             "上月末逾期",
             "逾期增减",
         ],
-        item_rows_by_level(session, identity, uid, period),
+        item_rows_by_level(session, identity, uid, period, day),
+        note=f"本月尚未结束，逾期按今天（{day:%Y-%m-%d}）计。" if running else None,
     )
     items.totals = ["合计", *(sum(r.cells[i] for r in items.rows) for i in range(1, 7))]
     items.totals.append(_change(items.totals[5], items.totals[6]))
 
-    red, yellow = warning_lists(session, identity, uid, period, settings)
+    red, yellow = warning_lists(session, identity, uid, period, settings, day)
+    late_clues, late_cases = overdue_casework(session, identity, uid, day, limits or Limits())
     repeated = repeated_problem_units(session, identity, uid, period)
-    return [by_source, by_category, disposals, cases, items, red, yellow, repeated]
+    return [
+        by_source,
+        by_category,
+        disposals,
+        cases,
+        items,
+        red,
+        yellow,
+        late_clues,
+        late_cases,
+        repeated,
+    ]
 
 
-def _item_window_sums(period: Period):
-    """Sums (new, cleared, overdue at end) of items for one period."""
-    start, end = utc_bound(period.start), utc_bound(period.end)
+def _item_window_sums(period: Period, day: dt.date | None = None):
+    """Sums (new, cleared, overdue on ``day``) of items for one period (``day`` defaults to
+    the morning after it)."""
+    day = day or period.end
+    start, end = utc_bound(period.start), _cutoff(day, period)
     item = RectificationItem
     not_cleared_at_end = or_(item.cleared_at.is_(None), item.cleared_at >= end)
     return (
@@ -206,16 +249,18 @@ def _item_window_sums(period: Period):
         func.sum(case((and_(item.cleared_at >= start, item.cleared_at < end), 1), else_=0)),
         func.sum(
             case(
-                (and_(item.created_at < end, not_cleared_at_end, item.deadline < period.end), 1),
+                (and_(item.created_at < end, not_cleared_at_end, item.deadline < day), 1),
                 else_=0,
             )
         ),
     )
 
 
-def item_rows_by_level(session, identity, unit_id, period: Period) -> list[Row]:
+def item_rows_by_level(
+    session, identity, unit_id, period: Period, day: dt.date | None = None
+) -> list[Row]:
     prev = period.previous()
-    now, before = _item_window_sums(period), _item_window_sums(prev)
+    now, before = _item_window_sums(period, day), _item_window_sums(prev)
     stmt = (
         select(Org.level, now[0], before[0], now[1], before[1], now[2], before[2])
         .select_from(RectificationItem)
@@ -235,21 +280,27 @@ def item_rows_by_level(session, identity, unit_id, period: Period) -> list[Row]:
     return rows
 
 
-def warning_lists(session, identity, unit_id, period: Period, settings) -> tuple[Figure, Figure]:
-    """红色 (overdue) and 黄色 (due within the warning days) items open at the period's end."""
-    end = period.end
+def warning_lists(
+    session, identity, unit_id, period: Period, settings, day: dt.date | None = None
+) -> tuple[Figure, Figure]:
+    """红色 (overdue) and 黄色 (due within the warning days) items open on ``day`` (the
+    period's end, or today while it runs), coloured as the ledger colours them that day."""
+    end = day or period.end
+    running = end < period.end
+    when = f"截至{end:%m月%d日}" if running else "期末"
     yellow_days = thresholds(settings)["yellow_days_before_due"]
     item = RectificationItem
+    cutoff = _cutoff(end, period)
     open_at_end = and_(
-        item.created_at < utc_bound(end),
-        or_(item.cleared_at.is_(None), item.cleared_at >= utc_bound(end)),
+        item.created_at < cutoff,
+        or_(item.cleared_at.is_(None), item.cleared_at >= cutoff),
     )
     figures = []
     for key, title, cond in (
-        ("red", "红色预警（期末已逾期未销号）", item.deadline < end),
+        ("red", f"红色预警（{when}已逾期未销号）", item.deadline < end),
         (
             "yellow",
-            f"黄色预警（期末{yellow_days}天内到期）",
+            f"黄色预警（{when}{yellow_days}天内到期）",
             and_(item.deadline >= end, item.deadline <= end + dt.timedelta(days=yellow_days)),
         ),
     ):
@@ -290,6 +341,49 @@ def warning_lists(session, identity, unit_id, period: Period, settings) -> tuple
                 ],
                 rows,
                 note="最多列出200项。",
+            )
+        )
+    return figures[0], figures[1]
+
+
+def overdue_casework(
+    session, identity, unit_id, day: dt.date, limits: Limits
+) -> tuple[Figure, Figure]:
+    """Clues and cases past the time limit of the step they are in on ``day``."""
+    from whirlwind.cases.models import CLUE_STATUS_LABELS, CaseStage
+
+    figures = []
+    for key, title, model, state, labels in (
+        ("overdue-clues", "超期未办结的问题线索", Clue, Clue.status, CLUE_STATUS_LABELS),
+        (
+            "overdue-cases",
+            "超期案件",
+            Case,
+            Case.stage,
+            {str(s.value): s.label for s in CaseStage},
+        ),
+    ):
+        stmt = (
+            select(model.number, Org.name, model.title, state, model.due_date)
+            .join(Org, Org.id == model.org_id)
+            .where(model.due_date.is_not(None), model.due_date < day)
+            .order_by(model.due_date, model.id)
+            .limit(200)
+        )
+        rows = [
+            Row([number, name, title[:60], labels.get(str(st), st), due.isoformat(), (day - due).days])
+            for number, name, title, st, due in session.execute(
+                scope_to_unit(stmt, model.org_id, identity, unit_id)
+            )
+        ]
+        figures.append(
+            Figure(
+                key,
+                title,
+                None,
+                ["编号", "单位", "标题", "所处环节", "期限", "超期天数"],
+                rows,
+                note=f"按{day:%Y-%m-%d}时所处环节的办理期限计；最多列出200项。",
             )
         )
     return figures[0], figures[1]
@@ -392,6 +486,12 @@ def unit_progress(session, identity, unit: Org, period: Period) -> tuple[str, li
     ).subquery()
     for uid, k, n in session.execute(select(u.c.u, u.c.k, func.count()).group_by(u.c.u, u.c.k)):
         units.setdefault(uid, {}).update({k: n})
+    # Every active unit one level down is listed, also one without any record this period.
+    child = Org.level.in_(["community", "village"]) if key == "unit" else Org.level == key
+    for (uid,) in session.execute(
+        scope_to_unit(select(Org.id).where(child, Org.active.is_(True)), Org.id, identity, unit.id)
+    ):
+        units.setdefault(uid, {})
     names = org_names(session, units)
     out = []
     for uid, v in units.items():
@@ -608,6 +708,7 @@ def campaign_progress(session, identity, unit: Org, period: Period) -> Figure:
 # --- 年考核 ---------------------------------------------------------------------------------
 
 WEIGHT_PREFIX = "whirlwind.report.weight."
+NO_DATA = "无数据"
 DEFAULT_WEIGHTS = {"clearing": 30, "overdue": 30, "disclosure": 20, "case_timeliness": 20}
 METRIC_LABELS = {
     "clearing": "销号率",
@@ -739,17 +840,22 @@ def annual(session, identity, unit: Org, period: Period, today: dt.date, setting
                 "timely": 0,
                 "metrics": dict.fromkeys(DEFAULT_WEIGHTS),
             }
-            scored.append((score(e["metrics"], w), code, name, e))
+            # A unit without rectification items due in the year has nothing to be
+            # assessed on: it is "无数据", never ranked above units that have work.
+            sc = score(e["metrics"], w) if e["due"] else None
+            scored.append((sc, code, name, e))
         scored.sort(key=lambda s: (s[0] is None, -(s[0] or 0), s[1]))
         rows = []
-        for rank, (sc, _code, name, e) in enumerate(scored, start=1):
+        rank = 0
+        for sc, _code, name, e in scored:
             m = e["metrics"]
+            rank += sc is not None
             rows.append(
                 Row(
                     [
-                        rank if sc is not None else "—",
+                        rank if sc is not None else NO_DATA,
                         name,
-                        "—" if sc is None else sc,
+                        NO_DATA if sc is None else sc,
                         e["due"],
                         e["cleared"],
                         _pct(m["clearing"]),
@@ -787,7 +893,8 @@ def annual(session, identity, unit: Org, period: Period, today: dt.date, setting
                     f"{METRIC_LABELS[k]}{'（取 1−逾期率）' if k == 'overdue' else ''}×{v}"
                     for k, v in w.items()
                 )
-                + "，按权重折算为百分制；无数据的指标不计入，其余权重按比例放大。",
+                + "，按权重折算为百分制；无数据的指标不计入，其余权重按比例放大。"
+                + "当年没有应完成整改事项的单位不参与排名，显示“无数据”。",
             )
         )
     return figures

@@ -9,6 +9,7 @@ import re
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from whirlwind.cases.limits import Limits
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
 from whirlwind.orgs.models import Org
 from whirlwind.paginate import page_params, paginate
@@ -59,7 +60,16 @@ def build(request, name: str):
     session, identity, settings = request.dbsession, request.identity, request.registry.settings
     if name == "monthly":
         labels = {k: request_labels(request, k) for k in ("clue_source", "problem_category")}
-        sections = periodic.monthly(session, identity, unit, period, labels, settings)
+        sections = periodic.monthly(
+            session,
+            identity,
+            unit,
+            period,
+            labels,
+            settings,
+            today=today(),
+            limits=Limits.from_settings(settings),
+        )
     elif name == "quarterly":
         sections = periodic.quarterly(session, identity, unit, period)
     else:
