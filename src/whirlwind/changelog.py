@@ -12,8 +12,18 @@ bulk path) append their entries with ``append``: the same rows, hashes and head 
 call per batch; ``creation_changes`` gives the changes a flush would log for a new record,
 and ``lock`` takes the writers' lock early for a writer that numbers rows itself.
 
+The chain is **keyed**: a row's hash is an HMAC-SHA256 with a key that is not in the
+database (``whirlwind.changelog_key``, from the environment in production; see
+``key_from_settings``), and the head row carries an HMAC of its sequence and hash. Without
+the key, nobody can rewrite a row, append a forged one or move the head back to an earlier
+row and keep the chain valid. What the database alone cannot show — the last rows deleted
+together with a head restored from an older copy, or everything emptied — is caught by
+**checkpoints**: signed (sequence, hash, time) lines written outside the database
+(``checkpoint``, ``verify_checkpoints``).
+
 ``verify_chain`` walks the chain and names the first row that was altered, removed or
-inserted out of order.
+inserted out of order; a missing head, a head whose HMAC does not match, and a head that
+does not name the last row (or a row count that differs from it) are errors too.
 """
 
 from __future__ import annotations
@@ -23,7 +33,9 @@ import decimal
 import enum
 import functools
 import hashlib
+import hmac
 import json
+import logging
 from dataclasses import dataclass
 from json.encoder import encode_basestring  # what json.dumps(..., ensure_ascii=False) uses
 
@@ -34,6 +46,7 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    func,
     insert,
     inspect,
     select,
@@ -44,7 +57,13 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from whirlwind.db import Base, UTCDateTime, utcnow
 
+log = logging.getLogger("whirlwind.changelog")
+
 GENESIS = "0" * 64
+# The key of sessions made without the application's settings (tests, ad-hoc scripts) and
+# of development.ini. Production sets WHIRLWIND_CHANGELOG_KEY (required by production.ini).
+DEV_KEY = b"whirlwind-development-changelog-key"
+SESSION_KEY_INFO = "changelog_key"
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 ACTION_LABELS = {"create": "创建", "update": "修改", "delete": "删除"}
@@ -88,6 +107,37 @@ class ChangeLogHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigId, default=0)
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
+    # HMAC of (seq, hash) with the chain's key: the head cannot be moved without the key.
+    mac: Mapped[str] = mapped_column(String(64), default="")
+
+
+def key_from_settings(settings) -> bytes:
+    """The chain's key: ``whirlwind.changelog_key`` (``WHIRLWIND_CHANGELOG_KEY``; required
+    by production.ini), never stored in the database. Without it, the development key (as
+    development.ini and sessions made without the settings have it), with a warning."""
+    raw = (settings.get("whirlwind.changelog_key") or "").strip()
+    if raw:
+        return raw.encode("utf-8")
+    log.warning("whirlwind.changelog_key is not set: the change log uses the development key")
+    return DEV_KEY
+
+
+def session_key(session) -> bytes:
+    return session.info.get(SESSION_KEY_INFO) or DEV_KEY
+
+
+def head_mac(key: bytes, seq: int, hash_: str) -> str:
+    return hmac.new(key, f"head|{seq}|{hash_}".encode(), hashlib.sha256).hexdigest()
+
+
+@event.listens_for(ChangeLogHead.__table__, "after_create")
+def _genesis_head(table, connection, **kw) -> None:
+    """A new database starts with the genesis head (the migration writes it there): a
+    missing head is then always a sign of deletion. Its HMAC uses the development key; the
+    first append under the real key rewrites it."""
+    connection.execute(
+        insert(table).values(id=1, seq=0, hash=GENESIS, mac=head_mac(DEV_KEY, 0, GENESIS))
+    )
 
 
 def jsonable(value):
@@ -123,32 +173,32 @@ HASHED = (
 )
 
 
-def row_hash(row: dict) -> str:
-    """SHA-256 of the row's hashed fields as JSON (keys sorted, no spaces, UTF-8): the
-    definition is ``json_row_hash``; this writes that JSON directly when every value is a
-    str, int or None (always, for the rows written here), which is faster."""
+def row_hash(row: dict, key: bytes = DEV_KEY) -> str:
+    """HMAC-SHA256 (with ``key``) of the row's hashed fields as JSON (keys sorted, no spaces,
+    UTF-8): the definition is ``json_row_hash``; this writes that JSON directly when every
+    value is a str, int or None (always, for the rows written here), which is faster."""
     global _last_time
     created, last = row["created_at"], _last_time  # one read: other threads replace it
     if created is not last[0]:  # the rows of one flush share their time
         last = _last_time = (created, _json_scalar(jsonable(created)))
     parts = []
-    for key in HASHED:
-        encoded = last[1] if key == "created_at" else _json_scalar(row[key])
+    for name in HASHED:
+        encoded = last[1] if name == "created_at" else _json_scalar(row[name])
         if encoded is None:
-            return json_row_hash(row)
-        parts.append(f'"{key}":{encoded}')
+            return json_row_hash(row, key)
+        parts.append(f'"{name}":{encoded}')
     data = "{" + ",".join(parts) + "}"
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    return hmac.new(key, data.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 _last_time = (object(), None)
 
 
-def json_row_hash(row: dict) -> str:
+def json_row_hash(row: dict, key: bytes = DEV_KEY) -> str:
     payload = {k: row[k] for k in HASHED}
     payload["created_at"] = jsonable(payload["created_at"])
     data = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    return hmac.new(key, data.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _json_scalar(value) -> str | None:
@@ -354,10 +404,14 @@ def append(session: Session, entries, search=()) -> None:
         select(head_table.c.seq, head_table.c.hash).where(head_table.c.id == 1).with_for_update()
     ).first()
     if head is None:
-        conn.execute(insert(head_table).values(id=1, seq=0, hash=GENESIS))
-        seq, prev = 0, GENESIS
-    else:
-        seq, prev = head
+        # Every database is created with its genesis head (migration, create_all): a
+        # missing head means the log was tampered with; writing on would restart the chain.
+        raise RuntimeError(
+            "change_log_head is missing: the change log was tampered with "
+            "(run whirlwind verify-log)"
+        )
+    seq, prev = head
+    key = session_key(session)
     if entries:
         user_id, username = _actor(session)
         now = utcnow()
@@ -375,10 +429,14 @@ def append(session: Session, entries, search=()) -> None:
                 username=username,
                 prev_hash=prev,
             )
-            row["hash"] = prev = row_hash(row)
+            row["hash"] = prev = row_hash(row, key)
             rows.append(row)
         insert_rows(conn, ChangeLog.__table__, rows)
-        conn.execute(update(head_table).where(head_table.c.id == 1).values(seq=seq, hash=prev))
+        conn.execute(
+            update(head_table)
+            .where(head_table.c.id == 1)
+            .values(seq=seq, hash=prev, mac=head_mac(key, seq, prev))
+        )
     if search:
         from whirlwind.outbox import enqueue_rows
 
@@ -474,12 +532,24 @@ class VerifyResult:
 
 
 def verify_chain(session, batch: int = 5000) -> VerifyResult:
-    """Walk the whole chain; the first inconsistency is reported, nothing is changed."""
+    """Walk the whole chain with the session's key; the first inconsistency is reported,
+    nothing is changed. The head must exist, carry a valid HMAC and name the last row, and
+    the table must hold exactly the rows the head counts."""
+    key = session_key(session)
     prev = GENESIS
     expected = 1
     checked = 0
     table = ChangeLog.__table__
     last_seq = 0
+    head = session.execute(
+        select(ChangeLogHead.seq, ChangeLogHead.hash, ChangeLogHead.mac).where(
+            ChangeLogHead.id == 1
+        )
+    ).first()
+    if head is None:
+        return VerifyResult(False, 0, None, "链头（change_log_head）缺失：变更记录被删除或截断")
+    if not hmac.compare_digest(head.mac or "", head_mac(key, head.seq, head.hash)):
+        return VerifyResult(False, 0, None, "链头校验码不符：链头被改写（或密钥与写入时不同）")
     while True:
         rows = (
             session.execute(
@@ -502,20 +572,105 @@ def verify_chain(session, batch: int = 5000) -> VerifyResult:
                     row["seq"],
                     f"第 {row['seq']} 条记录的前序哈希不符（顺序被改动）",
                 )
-            if row_hash(dict(row)) != row["hash"]:
+            if not hmac.compare_digest(row_hash(dict(row), key), row["hash"]):
                 return VerifyResult(False, checked, row["seq"], f"第 {row['seq']} 条记录内容被篡改")
             prev = row["hash"]
             last_seq = row["seq"]
             expected += 1
             checked += 1
-    head = session.execute(
-        select(ChangeLogHead.seq, ChangeLogHead.hash).where(ChangeLogHead.id == 1)
-    ).first()
-    if head is not None and (head.seq != last_seq or head.hash != prev):
+    if head.seq != last_seq or head.hash != prev:
         return VerifyResult(
             False,
             checked,
-            last_seq + 1,
-            f"链尾不符：应有 {head.seq} 条，实有 {last_seq} 条（末尾记录被删除）",
+            min(head.seq, last_seq) + 1,
+            f"链尾不符：链头记载 {head.seq} 条，实有 {last_seq} 条（记录被删除或链头被改动）",
+        )
+    count = session.scalar(select(func.count()).select_from(table))
+    if count != head.seq:
+        return VerifyResult(
+            False, checked, None, f"记录条数不符：链头记载 {head.seq} 条，表中有 {count} 条"
         )
     return VerifyResult(True, checked)
+
+
+# --- Checkpoints (检查点): the chain's state, signed, kept outside the database -------------
+
+
+def _checkpoint_sig(key: bytes, seq: int, hash_: str, time: str) -> str:
+    return hmac.new(key, f"checkpoint|{seq}|{hash_}|{time}".encode(), hashlib.sha256).hexdigest()
+
+
+def checkpoint(session) -> dict:
+    """The chain's current state as a signed checkpoint: ``{"seq", "hash", "time", "sig"}``
+    (time in UTC, ISO 8601). Refused (``ValueError``) when the chain does not verify: a
+    checkpoint vouches only for a sound chain."""
+    result = verify_chain(session)
+    if not result.ok:
+        raise ValueError(result.message)
+    head = session.execute(
+        select(ChangeLogHead.seq, ChangeLogHead.hash).where(ChangeLogHead.id == 1)
+    ).one()
+    time = utcnow().replace(microsecond=0).isoformat()
+    return {
+        "seq": head.seq,
+        "hash": head.hash,
+        "time": time,
+        "sig": _checkpoint_sig(session_key(session), head.seq, head.hash, time),
+    }
+
+
+def checkpoint_line(point: dict) -> str:
+    return json.dumps(point, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass
+class CheckpointResult:
+    ok: bool
+    checked: int  # checkpoints that held
+    message: str = ""
+
+
+def verify_checkpoints(session, lines) -> CheckpointResult:
+    """Check checkpoint lines (JSON, one a line, as ``checkpoint_line`` writes them) against
+    the database: each must carry a valid signature, and the row at its sequence must still
+    have its hash. With the chain verified (``verify_chain``) this proves that no row up to
+    the newest checkpoint was removed or rewritten. An empty file proves nothing and fails."""
+    key = session_key(session)
+    table = ChangeLog.__table__
+    head_seq = session.scalar(select(ChangeLogHead.seq).where(ChangeLogHead.id == 1))
+    checked = 0
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            point = json.loads(line)
+            seq, hash_, time, sig = point["seq"], point["hash"], point["time"], point["sig"]
+            if not (isinstance(seq, int) and all(isinstance(v, str) for v in (hash_, time, sig))):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            return CheckpointResult(False, checked, f"检查点文件第 {number} 行格式错误")
+        if not hmac.compare_digest(sig, _checkpoint_sig(key, seq, hash_, time)):
+            return CheckpointResult(
+                False, checked, f"检查点文件第 {number} 行签名不符（被改动，或密钥不同）"
+            )
+        if head_seq is None or head_seq < seq:
+            return CheckpointResult(
+                False,
+                checked,
+                f"检查点（{time}）记载已有 {seq} 条记录，数据库只有 {head_seq or 0} 条："
+                "末尾的记录被删除",
+            )
+        stored = (
+            GENESIS if seq == 0 else session.scalar(select(table.c.hash).where(table.c.seq == seq))
+        )
+        if stored != hash_:
+            return CheckpointResult(
+                False,
+                checked,
+                f"检查点（{time}）第 {seq} 条记录的哈希不符：该记录或其之前的记录被删除或改写",
+            )
+        checked += 1
+    if not checked:
+        return CheckpointResult(False, 0, "检查点文件中没有检查点")
+    return CheckpointResult(True, checked)

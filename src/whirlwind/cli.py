@@ -54,8 +54,15 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
     ),
     "verify-log": (
         "whirlwind.commands:verify_log",
-        None,
-        "check the hash chain of the change log; exit 1 naming the first bad row",
+        "whirlwind.commands:verify_log_args",
+        "check the keyed hash chain of the change log (and --checkpoint FILE); exit 1 naming "
+        "the first bad row",
+    ),
+    "checkpoint": (
+        "whirlwind.commands:checkpoint",
+        "whirlwind.commands:checkpoint_args",
+        "print a signed checkpoint (sequence, hash, time) of the change log and append it "
+        "to the checkpoint file",
     ),
     "backup": (
         "whirlwind.backup:backup_command",

@@ -1,4 +1,4 @@
-"""Core subcommands: initdb, add-user, verify-log."""
+"""Core subcommands: initdb, add-user, verify-log, checkpoint."""
 
 from __future__ import annotations
 
@@ -92,14 +92,72 @@ def add_user(env, args):
     return 0
 
 
+def verify_log_args(parser):
+    parser.add_argument(
+        "--checkpoint",
+        metavar="FILE",
+        help="checkpoint file (from `whirlwind checkpoint`): also prove that no row up to "
+        "its checkpoints was removed or rewritten",
+    )
+
+
 def verify_log(env, args):
-    from whirlwind.changelog import verify_chain
+    from whirlwind.changelog import verify_chain, verify_checkpoints
 
     request = env["request"]
+    lines = None
+    if getattr(args, "checkpoint", None):
+        try:
+            with open(args.checkpoint, encoding="utf-8") as f:
+                lines = f.readlines()
+        except OSError as e:
+            print(f"无法读取检查点文件 {args.checkpoint}：{e.strerror}", file=sys.stderr)
+            return 2
     with request.tm:
         result = verify_chain(request.dbsession)
-    if result.ok:
-        print(f"变更记录校验通过：共 {result.checked} 条，哈希链完整。")
-        return 0
-    print(f"变更记录校验失败：{result.message}（已通过校验 {result.checked} 条）", file=sys.stderr)
-    return 1
+        points = verify_checkpoints(request.dbsession, lines) if lines is not None else None
+    if not result.ok:
+        print(
+            f"变更记录校验失败：{result.message}（已通过校验 {result.checked} 条）", file=sys.stderr
+        )
+        return 1
+    if points is not None and not points.ok:
+        print(f"变更记录校验失败：{points.message}", file=sys.stderr)
+        return 1
+    print(f"变更记录校验通过：共 {result.checked} 条，哈希链完整。")
+    if points is not None:
+        print(f"检查点 {points.checked} 个均与数据库一致：检查点之前的记录未被删除或改写。")
+    return 0
+
+
+def checkpoint_args(parser):
+    parser.add_argument(
+        "--file",
+        metavar="FILE",
+        help="append the checkpoint to FILE (default: whirlwind.checkpoint_file; '-' prints only)",
+    )
+
+
+def checkpoint(env, args):
+    """Print the signed checkpoint of the change log and append it to the checkpoint file."""
+    from whirlwind.changelog import checkpoint as make_checkpoint
+    from whirlwind.changelog import checkpoint_line
+
+    request = env["request"]
+    path = args.file or request.registry.settings.get("whirlwind.checkpoint_file") or "-"
+    with request.tm:
+        try:
+            line = checkpoint_line(make_checkpoint(request.dbsession))
+        except ValueError as e:
+            print(f"变更记录校验失败，不写检查点：{e}", file=sys.stderr)
+            return 1
+    if path != "-":
+        import os
+
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+    print(line)
+    return 0

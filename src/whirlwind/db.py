@@ -85,8 +85,10 @@ def get_engine(settings, prefix="sqlalchemy."):
     return engine_from_config(settings, prefix, **options)
 
 
-def get_session_factory(engine):
-    factory = sessionmaker()
+def get_session_factory(engine, changelog_key: bytes | None = None):
+    """Sessions bound to ``engine``; ``changelog_key`` is the key their change-log rows are
+    chained with (``changelog.key_from_settings``; without it, the development key)."""
+    factory = sessionmaker(info={"changelog_key": changelog_key} if changelog_key else None)
     factory.configure(bind=engine)
     return factory
 
@@ -106,9 +108,10 @@ def includeme(config):
 
     # Import every model so that relationships resolve before the first request.
     from whirlwind import models  # noqa: F401
+    from whirlwind.changelog import key_from_settings
 
     engine = get_engine(settings)
-    session_factory = get_session_factory(engine)
+    session_factory = get_session_factory(engine, key_from_settings(settings))
     config.registry["dbengine"] = engine
     config.registry["dbsession_factory"] = session_factory
 

@@ -44,3 +44,68 @@ def test_upgrade_head_then_check_reports_no_drift(scratch_url):
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "base")
     engine.dispose()
+
+
+def test_keyed_chain_migration_rekeys_an_existing_chain(scratch_url):
+    """Rows hashed with plain SHA-256 before the keyed chain are re-hashed with the key and
+    verify afterwards; a chain already broken stops the migration."""
+    import datetime as dt
+    import hashlib
+    import json
+
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from whirlwind.changelog import verify_chain
+
+    cfg = Config(os.path.join(HERE, "development.ini"))
+    cfg.set_main_option("script_location", os.path.join(HERE, "alembic"))
+    cfg.attributes["configure_logger"] = False
+    cfg.attributes["changelog_key"] = b"migration-test-key"
+    engine = create_engine(scratch_url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "a24f0c1e7b01")
+        prev = "0" * 64
+        when = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+        for seq in (1, 2, 3):
+            row = dict(
+                action="create",
+                changes=json.dumps({"name": [None, f"村{seq}"]}, ensure_ascii=False),
+                created_at=when.isoformat(),
+                org_id=seq,
+                prev_hash=prev,
+                record_id=seq,
+                record_type="org",
+                seq=seq,
+                user_id=None,
+                username="system",
+            )
+            data = json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+            row["hash"] = prev = hashlib.sha256(data.encode()).hexdigest()
+            row["created_at"] = when.replace(tzinfo=None) if "sqlite" in scratch_url else when
+            conn.execute(
+                text(
+                    "INSERT INTO change_log (seq, created_at, user_id, username, record_type,"
+                    " record_id, org_id, action, changes, prev_hash, hash) VALUES (:seq,"
+                    " :created_at, :user_id, :username, :record_type, :record_id, :org_id,"
+                    " :action, :changes, :prev_hash, :hash)"
+                ),
+                row,
+            )
+        conn.execute(
+            text("INSERT INTO change_log_head (id, seq, hash) VALUES (1, 3, :h)"), {"h": prev}
+        )
+        command.upgrade(cfg, "head")
+    with Session(engine, info={"changelog_key": b"migration-test-key"}) as s:
+        result = verify_chain(s)
+        assert result.ok and result.checked == 3, result.message
+    with Session(engine, info={"changelog_key": b"another-key"}) as s:
+        assert not verify_chain(s).ok
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "a24f0c1e7b01")
+        conn.execute(text("UPDATE change_log SET changes = '{}' WHERE seq = 2"))
+        with pytest.raises(RuntimeError, match="altered"):
+            command.upgrade(cfg, "head")
+    engine.dispose()
