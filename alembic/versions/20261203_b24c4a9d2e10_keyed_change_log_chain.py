@@ -1,7 +1,7 @@
 """Keyed change-log chain: HMAC row hashes and a head MAC (re-keys the existing chain)
 
 Revision ID: b24c4a9d2e10
-Revises: a24f0c1e7b01
+Revises: c49e36c4c61f
 Create Date: 2026-12-03 08:50:00
 
 The existing chain (plain SHA-256) is verified first — a broken chain stops the migration,
@@ -22,7 +22,7 @@ from alembic import context, op
 from whirlwind.db import UTCDateTime
 
 revision = "b24c4a9d2e10"
-down_revision = "a24f0c1e7b01"
+down_revision = "c49e36c4c61f"
 branch_labels = None
 depends_on = None
 

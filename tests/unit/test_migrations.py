@@ -62,10 +62,11 @@ def test_keyed_chain_migration_rekeys_an_existing_chain(scratch_url):
     cfg.set_main_option("script_location", os.path.join(HERE, "alembic"))
     cfg.attributes["configure_logger"] = False
     cfg.attributes["changelog_key"] = b"migration-test-key"
+    before = ScriptDirectory.from_config(cfg).get_revision("b24c4a9d2e10").down_revision
     engine = create_engine(scratch_url)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "a24f0c1e7b01")
+        command.upgrade(cfg, before)
         prev = "0" * 64
         when = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
         for seq in (1, 2, 3):
@@ -104,7 +105,7 @@ def test_keyed_chain_migration_rekeys_an_existing_chain(scratch_url):
         assert not verify_chain(s).ok
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "a24f0c1e7b01")
+        command.downgrade(cfg, before)
         conn.execute(text("UPDATE change_log SET changes = '{}' WHERE seq = 2"))
         with pytest.raises(RuntimeError, match="altered"):
             command.upgrade(cfg, "head")
