@@ -41,8 +41,8 @@ GOAL_RPS = 550.0
 def write_file(path: str, n: int, units: list[str], seed: int) -> list[str]:
     """The import file; returns the texts (for the peer)."""
     from benchmarks.corpus import Corpus
+    from whirlwind.history.importer import HEADERS
     from whirlwind.reference.services import declared
-    from whirlwind.search.importer import HEADERS
 
     corpus = Corpus(seed=seed)
     rng = random.Random(seed)

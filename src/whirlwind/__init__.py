@@ -30,6 +30,7 @@ AREAS = (
     "whirlwind.disclosure",
     "whirlwind.cases",
     "whirlwind.search",
+    "whirlwind.history",
     "whirlwind.reports",
     "whirlwind.supervision",
     "whirlwind.api",

@@ -48,9 +48,9 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
         "rebuild the search index into a new directory and swap it in",
     ),
     "import": (
-        "whirlwind.search.commands:import_command",
-        "whirlwind.search.commands:import_args",
-        "import historical clues and cases from .xlsx or .csv",
+        "whirlwind.history.commands:import_command",
+        "whirlwind.history.commands:import_args",
+        "import historical clues and cases from .xlsx, .xls, .ods or .csv",
     ),
     "verify-log": (
         "whirlwind.commands:verify_log",

@@ -9,17 +9,17 @@ only a file without errors is written. Parents may come after their children in 
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from whirlwind import tabular
 from whirlwind.errors import ValidationFailed
 from whirlwind.orgs.models import ORG_LEVEL_LABELS, ORG_LEVEL_RANK, PARTY_ORG_TYPES, Org, OrgLevel
 from whirlwind.orgs.services import create_org, is_within
 
 MAX_ROWS = 20000
+LIMITS = tabular.Limits(max_rows=MAX_ROWS, max_columns=50)
 
 COLUMNS = {
     "code": ("编码", "组织编码", "单位编码", "code"),
@@ -83,33 +83,9 @@ def _header_key(value) -> str | None:
 
 
 def read_table(filename: str, data: bytes) -> list[list[str]]:
-    """The file's rows as lists of strings (CSV in UTF-8 or GB18030, or the first sheet of
-    an .xlsx workbook)."""
-    name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds for a broken file
-            raise ValidationFailed("无法读取该 Excel 文件，请确认是 .xlsx 格式。") from None
-        ws = wb.worksheets[0]
-        rows = []
-        for values in ws.iter_rows(values_only=True):
-            rows.append(["" if v is None else _cell_text(v) for v in values])
-        wb.close()
-        return rows
-    if name.endswith(".csv") or not name:
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ValidationFailed("无法识别 CSV 文件的编码，请保存为 UTF-8。")
-        return [row for row in csv.reader(io.StringIO(text))]
-    raise ValidationFailed("只支持 .csv 或 .xlsx 文件。")
+    """The file's rows as lists of strings (CSV in UTF-8 or GBK/GB18030, or the first sheet
+    of an .xlsx, .xls or .ods workbook), read within bounds (``whirlwind.tabular``)."""
+    return tabular.read(data, filename or "units.csv", LIMITS).rows
 
 
 def _cell_text(value) -> str:

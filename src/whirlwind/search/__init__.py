@@ -5,6 +5,3 @@ def includeme(config):
     config.add_route("search.index", "/search")
     config.add_route("search.api", "/api/v1/search")
     config.add_route("search.related", r"/search/related/{type}/{id:\d+}")
-    config.add_route("search.import", "/search/import")
-    config.add_route("search.import_run", r"/search/import/{job}/run")
-    config.add_route("search.import_job", r"/search/import/{job}")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from whirlwind import changelog
+from whirlwind import changelog, tabular
 from whirlwind.errors import Forbidden, InvalidTransition, NotFound, StaleVersion, ValidationFailed
 from whirlwind.ledger.models import (
     ItemSource,
@@ -229,19 +229,22 @@ class ImportResult:
 ASSESSMENT_HEADERS = ("组织编码", "组织名称", "得分", "星级")
 
 
-def import_assessments(session, identity, workbook_file, year: int) -> ImportResult:
-    """Import scores from an Excel file (columns 组织编码, 组织名称, 得分, 星级). Every row is
-    validated; if any row is wrong nothing is written and each error names its row."""
-    from openpyxl import load_workbook
+ASSESSMENT_LIMITS = tabular.Limits(max_rows=20_000, max_columns=20)
 
+
+def import_assessments(
+    session, identity, workbook_file, year: int, *, filename: str = "assessments.xlsx"
+) -> ImportResult:
+    """Import scores from a workbook or CSV file (columns 组织编码, 组织名称, 得分, 星级),
+    read within bounds (``whirlwind.tabular``). Every row is validated; if any row is wrong
+    nothing is written and each error names its row."""
     if not identity.can(Permission.TARGETS_EDIT):
         raise Forbidden("您没有导入考核结果的权限。")
-    try:
-        wb = load_workbook(workbook_file, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ValidationFailed("无法读取该文件，请上传 Excel（.xlsx）文件。") from None
-    ws = wb.worksheets[0]
-    rows = list(ws.iter_rows(values_only=True))
+    data = workbook_file.read() if hasattr(workbook_file, "read") else bytes(workbook_file)
+    rows = [
+        tuple(cell or None for cell in row)
+        for row in tabular.read(data, filename or "assessments.xlsx", ASSESSMENT_LIMITS).rows
+    ]
     if not rows or [str(c or "").strip() for c in rows[0][:1]] != ["组织编码"]:
         raise ValidationFailed("第 1 行须为表头：组织编码、组织名称、得分、星级。")
     parsed, errors, seen = [], [], set()

@@ -286,7 +286,11 @@ def assessment_import(request):
     if upload is None or not getattr(upload, "file", None):
         raise ValidationFailed("请选择要导入的 Excel 文件。")
     result = ts.import_assessments(
-        request.dbsession, request.identity, upload.file, campaign.assessment_year
+        request.dbsession,
+        request.identity,
+        upload.file,
+        campaign.assessment_year,
+        filename=upload.filename,
     )
     if result.errors:
         request.response.status = 400

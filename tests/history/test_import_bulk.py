@@ -1,4 +1,4 @@
-"""The bulk import (``importer.import_rows`` → ``cases.services.import_historical``) writes
+"""The bulk import (``importer.import_rows`` → ``history.bulk.import_historical``) writes
 what the services write row by row (``importer.import_row``: ``create_clue`` and
 ``record_historical_case``): the same clues, persons, categories, cases, subjects, links,
 stage events and versions, the same change-log rows for every record (action, unit, user,
@@ -33,10 +33,10 @@ from whirlwind.cases.models import (
 from whirlwind.cases.services import record_historical_case
 from whirlwind.changelog import ChangeLog, changes_json, json_row_hash, row_hash, verify_chain
 from whirlwind.errors import ValidationFailed
+from whirlwind.history import importer
 from whirlwind.outbox import SearchOutbox
 from whirlwind.persons.models import Person
 from whirlwind.persons.services import match_or_create
-from whirlwind.search import importer
 from whirlwind.security import Identity
 
 HEAD = "编号,标题,简要案情,被反映人,职务,所在单位,问题类别,线索来源,涉及金额,受理日期,立案日期,结案日期,办理阶段,处理结果"

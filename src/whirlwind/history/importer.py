@@ -14,7 +14,7 @@ column. A row whose 编号 already exists in its unit is skipped, so importing t
 twice does not duplicate, and an import that was interrupted can simply be run again.
 
 The command line and the upload page import in chunks, one transaction each:
-``import_rows`` writes a chunk in bulk (``cases.services.import_historical``, a few
+``import_rows`` writes a chunk in bulk (``history.bulk.import_historical``, a few
 statements per table and one change-log append); ``import_row`` writes one row through
 ``create_clue`` and ``record_historical_case`` and is the reference the bulk path is tested
 against (tests/search/test_import_bulk.py).
@@ -23,16 +23,15 @@ against (tests/search/test_import_bulk.py).
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 import decimal
 import gc
-import io
 import re
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import select
 
+from whirlwind import tabular
 from whirlwind.errors import DomainError, ValidationFailed
 from whirlwind.orgs.models import Org
 from whirlwind.scoping import scope
@@ -58,6 +57,7 @@ SPLIT_RE = re.compile(r"[、，,;；\s]+")
 DATE_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 DATE_ZH_RE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 MAX_ROWS = 200_000
+LIMITS = tabular.Limits(max_rows=MAX_ROWS)
 
 
 @contextlib.contextmanager
@@ -116,168 +116,14 @@ class Validation:
         return not self.errors
 
 
-class ImportFileError(ValidationFailed):
-    pass
+ImportFileError = tabular.TableRefused
 
 
-@_collector_paused()
-def read_table(data: bytes, filename: str) -> list[list[str]]:
-    """Rows of cells as strings (dates as YYYY-MM-DD) from .xlsx or .csv."""
-    name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        try:
-            rows = _xlsx_values(data)
-        except Exception:  # a workbook this reader does not know: openpyxl's own reader
-            rows = _xlsx_values_openpyxl(data)
-        return [[_cell(v) for v in row] for row in rows]
-    if name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ImportFileError("无法识别 CSV 文件的编码（请用 UTF-8 或 GB18030）。")
-        return [[c.strip() for c in r] for r in csv.reader(io.StringIO(text))]
-    raise ImportFileError("只支持 .xlsx 或 .csv 文件。")
-
-
-def _xlsx_values_openpyxl(data: bytes) -> list:
-    """The first worksheet's rows of values, by openpyxl's read-only reader."""
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise ImportFileError("无法读取 Excel 文件，请确认是 .xlsx 格式。") from None
-    try:
-        ws = wb.worksheets[0]
-        ws.reset_dimensions()  # else a sheet that does not state its size is read twice
-        return list(ws.iter_rows(values_only=True))
-    finally:
-        wb.close()
-
-
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_ROW, _V, _IS, _T, _R = (_MAIN + tag for tag in ("row", "v", "is", "t", "r"))
-
-
-def _xlsx_values(data: bytes) -> list:
-    """What ``_xlsx_values_openpyxl`` returns, read faster: openpyxl reads the workbook
-    (sheets, shared strings, which styles are dates, the epoch), the first worksheet's cells
-    are read here with ElementTree. openpyxl builds objects for every cell and inline string
-    and, opening a sheet that does not state its size, parses all of it once more to measure
-    it: half the time of an import from .xlsx. Raises on anything it does not expect (then
-    the caller uses openpyxl's reader)."""
-    from openpyxl.reader.excel import ExcelReader
-    from openpyxl.styles.stylesheet import apply_stylesheet
-    from openpyxl.utils.datetime import from_excel, from_ISO8601
-    from openpyxl.xml.functions import iterparse  # defusedxml's when it is installed
-
-    reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        reader.read_manifest()
-        reader.read_strings()
-        reader.read_workbook()
-        apply_stylesheet(reader.archive, reader.wb)
-        path = next(
-            rel.target
-            for _sheet, rel in reader.parser.find_sheets()
-            if rel.target in reader.valid_files and "chartsheet" not in rel.Type
-        )
-        shared, epoch = reader.shared_strings, reader.wb.epoch
-        date_formats = reader.wb._date_formats
-        timedelta_formats = reader.wb._timedelta_formats
-        columns: dict[str, int] = {}
-
-        def column(coordinate: str) -> int:
-            letters = coordinate.rstrip("0123456789")
-            n = columns.get(letters)
-            if n is None:
-                n = 0
-                for ch in letters:
-                    if not "A" <= ch <= "Z":
-                        raise ValueError(f"cell reference {coordinate}")
-                    n = n * 26 + ord(ch) - 64
-                columns[letters] = n
-            return n
-
-        def value(cell):
-            kind = cell.get("t", "n")
-            if kind == "inlineStr":
-                text = cell.find(_IS)
-                if text is None:
-                    return None
-                t = text.find(_T)
-                parts = [t.text] if t is not None and t.text is not None else []
-                for run in text.iterfind(_R):
-                    t = run.find(_T)
-                    if t is not None and t.text is not None:
-                        parts.append(t.text)
-                return "".join(parts)
-            raw = cell.findtext(_V, None) or None
-            if raw is None:
-                return None
-            if kind == "n":
-                number = float(raw) if "." in raw or "E" in raw or "e" in raw else int(raw)
-                style = cell.get("s", 0)
-                style = int(style) if style else style
-                if style in date_formats:
-                    try:
-                        return from_excel(number, epoch, timedelta=style in timedelta_formats)
-                    except (OverflowError, ValueError):
-                        return "#VALUE!"
-                return number
-            if kind == "s":
-                return shared[int(raw)]
-            if kind == "b":
-                return bool(int(raw))
-            if kind == "d":
-                return from_ISO8601(raw)
-            return raw  # "str" (a formula's text), "e" (an error such as #N/A)
-
-        rows = []
-        expected = 1  # the next row number, as openpyxl counts them
-        number = 0
-        with reader.archive.open(path) as source:
-            for _event, element in iterparse(source):
-                if element.tag != _ROW:
-                    continue
-                r = element.get("r")
-                number = int(r) if r else number + 1
-                cells = []
-                col = 0
-                for cell in element:
-                    coordinate = cell.get("r")
-                    col = column(coordinate) if coordinate else col + 1
-                    cells.append((col, value(cell)))
-                element.clear()
-                while expected < number:  # rows left out of the file
-                    expected += 1
-                    rows.append([])
-                if expected == number:
-                    expected += 1
-                    row = [None] * (cells[-1][0] if cells else 0)
-                    for col, v in cells:
-                        if col <= len(row):
-                            row[col - 1] = v
-                    rows.append(tuple(row))
-        return rows
-    finally:
-        reader.archive.close()
-
-
-def _cell(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, dt.datetime):
-        return v.date().isoformat()
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
+def read_table(data: bytes, filename: str, limits: tabular.Limits | None = None) -> list[list[str]]:
+    """Rows of cells as strings (dates as YYYY-MM-DD) of the first sheet of an .xlsx, .xls or
+    .ods workbook or of a CSV file, read within ``limits`` (``tabular``)."""
+    with _collector_paused():
+        return tabular.read(data, filename, limits or LIMITS).rows
 
 
 def _date(value: str) -> dt.date:
@@ -474,7 +320,7 @@ def exists(session, row: ImportRow) -> bool:
 
 def existing_keys(session, rows: list[ImportRow]) -> set[tuple[str, int]]:
     """(编号, unit) of ``rows`` already in the database, in a few queries per chunk."""
-    from whirlwind.cases.services import taken_clue_numbers
+    from whirlwind.history.bulk import taken_clue_numbers
 
     taken = taken_clue_numbers(session, [(r.org_id, r.number) for r in rows])
     return {(number, org_id) for org_id, number in taken}
@@ -548,7 +394,7 @@ def import_row(
 
 def historical_record(row: ImportRow, org: Org):
     """The row as the services' ``HistoricalRecord`` (what ``import_row`` writes)."""
-    from whirlwind.cases.services import HistoricalRecord
+    from whirlwind.history.bulk import HistoricalRecord
 
     return HistoricalRecord(
         org=org,
@@ -576,11 +422,11 @@ def import_rows(
 ) -> tuple[int, int]:
     """Import ``rows`` in the caller's transaction; returns (created, skipped).
 
-    One bulk write (``cases.services.import_historical``) for the rows not imported before:
+    One bulk write (``history.bulk.import_historical``) for the rows not imported before:
     the same rows, change log and search outbox as ``import_row`` for each, in a few
     statements. A bad row raises ``ValidationFailed`` naming it, before anything is written.
     ``progress(n)`` is called with the number of rows done once they are written."""
-    from whirlwind.cases.services import import_historical
+    from whirlwind.history.bulk import import_historical
 
     known = existing_keys(session, rows)
     units = {

@@ -11,7 +11,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
 from whirlwind.errors import NotFound, ValidationFailed
-from whirlwind.search import importer
+from whirlwind.history import importer
 from whirlwind.search.indexer import index_base
 from whirlwind.security import Permission
 
@@ -19,9 +19,11 @@ CHUNK = 100
 
 
 def jobs_dir(request) -> str:
-    path = (
-        request.registry.settings.get("whirlwind.import_dir")
-        or index_base(request.registry.settings) + "-imports"
+    """Where import jobs are kept: ``whirlwind.import_dir``, else ``history-jobs`` beside
+    the index directory (never inside it)."""
+    settings = request.registry.settings
+    path = settings.get("whirlwind.import_dir") or os.path.join(
+        os.path.dirname(index_base(settings)), "history-jobs"
     )
     os.makedirs(path, exist_ok=True)
     return path
@@ -55,8 +57,8 @@ def save_job(request, job: str, data: dict) -> None:
 
 
 @view_config(
-    route_name="search.import",
-    renderer="whirlwind:search/templates/import.jinja2",
+    route_name="history.import",
+    renderer="whirlwind:history/templates/import.jinja2",
     permission=Permission.CASES_IMPORT,
 )
 def import_page(request):
@@ -99,12 +101,12 @@ def import_page(request):
             "errors": [e.__dict__ for e in result.errors[:500]],
         },
     )
-    return HTTPFound(request.route_path("search.import_job", job=job))
+    return HTTPFound(request.route_path("history.import_job", job=job))
 
 
 @view_config(
-    route_name="search.import_job",
-    renderer="whirlwind:search/templates/import_job.jinja2",
+    route_name="history.import_job",
+    renderer="whirlwind:history/templates/import_job.jinja2",
     permission=Permission.CASES_IMPORT,
     request_method="GET",
 )
@@ -115,7 +117,7 @@ def import_job(request):
 
 
 @view_config(
-    route_name="search.import_run",
+    route_name="history.import_run",
     renderer="json",
     permission=Permission.CASES_IMPORT,
     request_method="POST",
