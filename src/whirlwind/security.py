@@ -170,6 +170,7 @@ SESSION_KEY = "auth.key"
 TOKEN_PREFIX = "ww_"  # noqa: S105  a prefix, not a secret
 # Tokens authenticate these paths only; elsewhere a request with a token is anonymous.
 API_PATH_PREFIX = "/api/"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # What a token never grants, whatever its user's roles: managing tokens.
 TOKEN_WITHHELD = frozenset({"api:tokens"})
 TOKEN_SCOPES = ("read", "write")
@@ -269,6 +270,12 @@ def login(request, user: User) -> None:
     request.environ.pop("whirlwind.identity", None)
 
 
+def current_session_hash(request) -> str | None:
+    """The stored hash of this request's login session key (None without a login)."""
+    key = request.session.get(SESSION_KEY)
+    return hash_key(key) if key else None
+
+
 def logout(request) -> None:
     key = request.session.get(SESSION_KEY)
     if key:
@@ -302,8 +309,49 @@ def new_api_token(
     return token, raw
 
 
+def _origin_host(value: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return parts.netloc.lower()
+
+
+def check_origin(event) -> None:
+    """Unsafe requests (POST, PUT, PATCH, DELETE) from a browser must come from this site:
+    the ``Origin`` header (or, without it, the ``Referer``) must name this host or one of
+    ``whirlwind.trusted_origins``. A request with neither header (old clients, tools) is
+    left to the CSRF token; an API request carrying a token has no ambient credentials and
+    is not checked."""
+    request = event.request
+    if request.method in SAFE_METHODS:
+        return
+    if request.path.startswith(API_PATH_PREFIX) and request.headers.get("Authorization"):
+        return
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":
+        origin = request.headers.get("Referer") if origin is None else origin
+    if origin is None:
+        return
+    allowed = {request.host.lower()} | request.registry.settings["whirlwind.trusted_hosts"]
+    if _origin_host(origin) not in allowed:
+        from pyramid.exceptions import BadCSRFOrigin
+
+        raise BadCSRFOrigin(f"origin {origin!r} is not this site")
+
+
 def includeme(config):
     settings = config.get_settings()
+    settings["whirlwind.trusted_hosts"] = frozenset(
+        h
+        for h in (_origin_host(o) for o in settings.get("whirlwind.trusted_origins", "").split())
+        if h
+    )
+    config.add_subscriber(check_origin, "pyramid.events.NewRequest")
     secret = settings["whirlwind.secret"]
     factory = SignedCookieSessionFactory(
         secret,

@@ -25,20 +25,13 @@ def test_failures_look_the_same_for_unknown_and_existing_accounts(testapp, users
     assert message(known) == message(unknown)
 
 
-def test_locked_client_cannot_enumerate_accounts(testapp, users):
+def test_a_few_failed_guesses_do_not_lock_the_address(testapp, users):
+    """Per-address throttling starts far above the per-account limit (a whole office may
+    share one address); that a locked address learns nothing about which accounts exist is
+    tested in test_sessions_and_passwords."""
     for i in range(5):
         attempt(testapp, f"guess{i}", status=400)
-    # The client is locked: an existing account with the right password and an unknown
-    # one answer identically, so nothing can be learned while locked.
-    existing = attempt(testapp, "t_street", "secret123", status=429)
-    unknown = attempt(testapp, "nobody_here", "secret123", status=429)
-    assert "登录失败次数过多" in message(existing)
-    assert message(existing).split("请")[0] == message(unknown).split("请")[0]
-    # Another client is not affected.
-    other = webtest.TestApp(
-        testapp.app, extra_environ=dict(testapp.extra_environ, REMOTE_ADDR="10.0.0.2")
-    )
-    login(other, "t_street")
+    login(testapp, "t_street")
 
 
 def test_unknown_account_is_throttled_like_a_real_one(testapp, users):

@@ -1,4 +1,4 @@
-"""Password hashing with argon2 (argon2-cffi)."""
+"""Password hashing with argon2 (argon2-cffi) and the password policy (zxcvbn)."""
 
 from __future__ import annotations
 
@@ -27,10 +27,31 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
-def password_problem(password: str) -> str | None:
-    """A Chinese message when a new password is too weak, else None."""
+# Passwords among this many of the most common ones (zxcvbn's ranked list of leaked
+# passwords) are refused, whatever else they contain.
+COMMON_RANK = 10_000
+
+
+def password_problem(password: str, username: str = "", display_name: str = "") -> str | None:
+    """A Chinese message when a new password breaks the policy, else None: at least
+    ``MIN_LENGTH`` characters, letters and digits (or symbols), not the username or the
+    name (nor containing them), not one of the ``COMMON_RANK`` most common passwords, and
+    not trivially guessable (zxcvbn score 0: keyboard walks, repeats, sequences, dates)."""
     if len(password) < MIN_LENGTH:
         return f"密码至少需要 {MIN_LENGTH} 个字符。"
     if password.isdigit() or password.isalpha():
         return "密码需同时包含字母和数字（或符号）。"
+    lowered = password.lower()
+    for own in (username, display_name):
+        own = (own or "").strip().lower()
+        if len(own) >= 3 and own in lowered:
+            return "密码不能包含用户名或姓名。"
+    from zxcvbn import zxcvbn
+    from zxcvbn.matching import RANKED_DICTIONARIES
+
+    rank = RANKED_DICTIONARIES["passwords"].get(lowered)
+    if rank is not None and rank <= COMMON_RANK:
+        return "该密码过于常见，请换一个不易被猜到的密码。"
+    if zxcvbn(password[:100], user_inputs=[u for u in (username, display_name) if u])["score"] < 1:
+        return "该密码太容易被猜到（如键盘顺序、重复字符、日期），请换一个。"
     return None

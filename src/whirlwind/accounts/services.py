@@ -42,24 +42,30 @@ def _recent_failures(session, column, value, since) -> tuple[int, dt.datetime | 
 
 def authenticate(session, settings, username: str, password: str, client_ip: str) -> LoginResult:
     """Check a username and password, throttling repeated failures per account and per
-    client: after N failures inside the window, further attempts wait ``lock_seconds``
-    after the last failure (the password is not even checked meanwhile)."""
+    client address, each on its own count: after ``max_failures`` failures of one account
+    inside the window (from anywhere), or ``ip_max_failures`` failures from one address
+    (any accounts: a whole office behind one address is not locked by a few typos), further
+    attempts wait ``lock_seconds`` after the last failure (the password is not even checked
+    meanwhile)."""
     max_failures = as_int(settings, "whirlwind.login.max_failures", 5)
+    ip_max_failures = as_int(settings, "whirlwind.login.ip_max_failures", 30)
     window = dt.timedelta(seconds=as_int(settings, "whirlwind.login.window_seconds", 900))
     lock = dt.timedelta(seconds=as_int(settings, "whirlwind.login.lock_seconds", 60))
     now = utcnow()
     since = now - window
-    # Last successful login resets the account's count.
+    # Last successful login resets the account's count (not the address's).
     last_ok = session.scalar(
         select(func.max(LoginAttempt.created_at)).where(
             LoginAttempt.username == username, LoginAttempt.success.is_(True)
         )
     )
-    if last_ok and last_ok > since:
-        since = last_ok
-    for column, value in ((LoginAttempt.username, username), (LoginAttempt.client_ip, client_ip)):
-        count, last = _recent_failures(session, column, value, since)
-        if count >= max_failures and last is not None and now - last < lock:
+    account_since = last_ok if last_ok and last_ok > since else since
+    for column, value, limit, start in (
+        (LoginAttempt.username, username, max_failures, account_since),
+        (LoginAttempt.client_ip, client_ip, ip_max_failures, since),
+    ):
+        count, last = _recent_failures(session, column, value, start)
+        if count >= limit and last is not None and now - last < lock:
             wait = int((lock - (now - last)).total_seconds()) + 1
             log.warning(
                 "login throttled: username=%s ip=%s failures=%s", username, client_ip, count
@@ -86,11 +92,38 @@ def authenticate(session, settings, username: str, password: str, client_ip: str
 
 
 def set_password(user: User, password: str) -> None:
-    problem = password_problem(password)
+    """Set ``user``'s password after the policy (``passwords.password_problem``: length,
+    letters and digits, not the username or name, not a common password)."""
+    problem = password_problem(password, user.username, user.display_name)
     if problem:
         raise ValidationFailed(problem, fields={"new_password": problem})
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
+
+
+def change_own_password(
+    session, user: User, old_password: str, new_password: str, keep_session_hash: str | None
+) -> int:
+    """修改密码: the user's own change. The current password must be right; the new one must
+    pass the policy; every other login session of the user ends (a session someone else
+    opened with the old password dies with it). Returns how many sessions ended."""
+    from sqlalchemy import delete
+
+    from whirlwind.accounts.models import AuthSession
+
+    if not verify_password(user.password_hash, old_password):
+        raise ValidationFailed("当前密码不正确。", fields={"old_password": "当前密码不正确"})
+    if old_password == new_password:
+        raise ValidationFailed(
+            "新密码不能与当前密码相同。", fields={"new_password": "与当前密码相同"}
+        )
+    set_password(user, new_password)
+    stmt = delete(AuthSession).where(AuthSession.user_id == user.id)
+    if keep_session_hash:
+        stmt = stmt.where(AuthSession.key_hash != keep_session_hash)
+    ended = session.execute(stmt).rowcount or 0
+    session.flush()
+    return ended
 
 
 def seed_roles(session) -> dict[str, Role]:

@@ -8,9 +8,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
 from whirlwind import security
-from whirlwind.accounts.passwords import verify_password
-from whirlwind.accounts.services import authenticate, set_password
-from whirlwind.errors import ValidationFailed
+from whirlwind.accounts.services import authenticate, change_own_password
 from whirlwind.forms import CSRFSchema, handle_form, make_form
 
 
@@ -41,7 +39,7 @@ class PasswordSchema(CSRFSchema):
         colander.String(),
         title="新密码",
         missing_msg="请输入新密码",
-        description="至少 8 个字符，同时包含字母和数字（或符号）",
+        description="至少 8 个字符，同时包含字母和数字（或符号）；不能含用户名或姓名，不能是常见密码",
         widget=deform.widget.CheckedPasswordWidget(),
         validator=colander.Length(max=256),
     )
@@ -108,10 +106,17 @@ def change_password(request):
     user = request.identity.user
 
     def on_success(data):
-        if not verify_password(user.password_hash, data["old_password"]):
-            raise ValidationFailed("当前密码不正确。", fields={"old_password": "当前密码不正确"})
-        set_password(user, data["new_password"])
-        request.session.flash("密码已修改。", "success")
+        ended = change_own_password(
+            request.dbsession,
+            user,
+            data["old_password"],
+            data["new_password"],
+            security.current_session_hash(request),
+        )
+        message = "密码已修改。"
+        if ended:
+            message += f"您在其他 {ended} 处的登录已退出。"
+        request.session.flash(message, "success")
         return HTTPFound(request.route_url("home"))
 
     return handle_form(request, form, on_success)

@@ -371,7 +371,16 @@ def overdue_casework(
             .limit(200)
         )
         rows = [
-            Row([number, name, title[:60], labels.get(str(st), st), due.isoformat(), (day - due).days])
+            Row(
+                [
+                    number,
+                    name,
+                    title[:60],
+                    labels.get(str(st), st),
+                    due.isoformat(),
+                    (day - due).days,
+                ]
+            )
             for number, name, title, st, due in session.execute(
                 scope_to_unit(stmt, model.org_id, identity, unit_id)
             )

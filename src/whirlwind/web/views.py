@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from pyramid.exceptions import BadCSRFToken
+from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
 from pyramid.httpexceptions import HTTPForbidden, HTTPFound, HTTPNotFound
 from pyramid.interfaces import IRoutesMapper
 from pyramid.view import (
@@ -92,6 +92,13 @@ def forbidden(exc, request):
 @exception_view_config(BadCSRFToken, renderer="whirlwind:templates/error.jinja2")
 def bad_csrf(exc, request):
     return error_response(request, 400, "bad_csrf", "表单已过期或来源不明，请刷新页面后重新提交。")
+
+
+@exception_view_config(BadCSRFOrigin, renderer="whirlwind:templates/error.jinja2")
+def bad_origin(exc, request):
+    return error_response(
+        request, 403, "bad_origin", "请求来自其他网站（Origin/Referer 不符），已拒绝。"
+    )
 
 
 @exception_view_config(DomainError, renderer="whirlwind:templates/error.jinja2")
