@@ -6,8 +6,6 @@ the writes are serialized, and the stale one still loses)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 import webtest
 from sqlalchemy import func, select
@@ -199,7 +197,7 @@ def test_api_item_update_second_put_is_409(testapp, dbsession, tree, users, toke
         "problem": "原问题",
         "measure": "",
         "responsible_person": "张三",
-        "deadline": (TODAY + dt.timedelta(days=20)).isoformat(),
+        "deadline": item.deadline.isoformat(),  # a deadline moves only by an extension
         "version": item.version,
     }
     put(testapp, f"/api/v1/items/{item.id}", tokens["street"], {**body, "measure": "甲"}, 200)
