@@ -108,6 +108,7 @@ register(
         "permissions": "权限",
         "active": "启用",
         "sort": "排序",
+        "require_totp": "要求两步验证",
     },
 )
 register(

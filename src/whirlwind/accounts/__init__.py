@@ -7,6 +7,8 @@ def includeme(config):
     config.add_route("accounts.login", "/login")
     config.add_route("accounts.logout", "/logout")
     config.add_route("accounts.password", "/account/password")
+    config.add_route("accounts.login_totp", "/login/totp")
+    config.add_route("accounts.totp", "/account/totp")
     # Administration of users (用户管理).
     config.add_route("accounts.users", "/admin/users")
     config.add_route("accounts.user_new", "/admin/users/new")

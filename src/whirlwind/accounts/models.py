@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from whirlwind.db import Base, TimestampMixin, UTCDateTime, utcnow
@@ -33,6 +33,8 @@ class Role(Base):
     permissions: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort: Mapped[int] = mapped_column(Integer, default=0)
+    # 两步验证 mandatory for the users of this role (accounts.totp).
+    require_totp: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @property
     def permission_set(self) -> frozenset[str]:
@@ -45,7 +47,9 @@ class User(TimestampMixin, Base):
     __tablename__ = "user_account"
     record_type = "user"
     __tracked__ = True
-    __tracked_exclude__ = frozenset({"password_hash", "updated_at", "created_at"})
+    __tracked_exclude__ = frozenset(
+        {"password_hash", "updated_at", "created_at", "totp_secret", "totp_last_step"}
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -55,6 +59,10 @@ class User(TimestampMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Two-factor login (accounts.totp): the base32 secret ("" when off) and the last
+    # 30-second step whose code was used (a code is accepted once).
+    totp_secret: Mapped[str] = mapped_column(String(64), default="")
+    totp_last_step: Mapped[int] = mapped_column(BigInteger, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     org: Mapped[Org] = relationship(lazy="joined")

@@ -106,6 +106,7 @@ def role_edit(request):
         "label_en": role.label_en,
         "sort": role.sort,
         "active": role.active,
+        "require_totp": role.require_totp,
         "permissions": set(role.permission_set),
     }
     result = handle_form(request, form, on_success, appstruct=current)

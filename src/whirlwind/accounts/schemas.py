@@ -98,6 +98,12 @@ class RoleSchema(colander.MappingSchema):
         validator=colander.Range(0, 9999, min_err="不能小于 0", max_err="过大"),
     )
     active = colander.SchemaNode(colander.Boolean(), title="启用", missing=False)
+    require_totp = colander.SchemaNode(
+        colander.Boolean(),
+        title="要求两步验证",
+        description="该角色的用户登录时必须输入验证器中的验证码（未设置的用户在下次登录时设置）",
+        missing=False,
+    )
     permissions = colander.SchemaNode(
         colander.Set(), title="权限", widget=_perm_widget, validator=_perm_validator, missing=set()
     )

@@ -29,6 +29,8 @@ class LoginResult:
     user: User | None
     message: str = ""
     throttled: bool = False
+    # The password was right, and the login waits for a two-factor code (accounts.totp).
+    second_factor: bool = False
 
 
 def _recent_failures(session, column, value, since) -> tuple[int, dt.datetime | None]:
@@ -38,6 +40,28 @@ def _recent_failures(session, column, value, since) -> tuple[int, dt.datetime | 
         )
     ).one()
     return row[0], row[1]
+
+
+def account_throttled(session, settings, username: str) -> str | None:
+    """The Chinese message when ``username`` has too many recent failures (password or
+    two-factor code) and must wait, else None."""
+    max_failures = as_int(settings, "whirlwind.login.max_failures", 5)
+    window = dt.timedelta(seconds=as_int(settings, "whirlwind.login.window_seconds", 900))
+    lock = dt.timedelta(seconds=as_int(settings, "whirlwind.login.lock_seconds", 60))
+    now = utcnow()
+    since = now - window
+    last_ok = session.scalar(
+        select(func.max(LoginAttempt.created_at)).where(
+            LoginAttempt.username == username, LoginAttempt.success.is_(True)
+        )
+    )
+    if last_ok and last_ok > since:
+        since = last_ok
+    count, last = _recent_failures(session, LoginAttempt.username, username, since)
+    if count >= max_failures and last is not None and now - last < lock:
+        wait = int((lock - (now - last)).total_seconds()) + 1
+        return f"登录失败次数过多，请 {wait} 秒后再试。"
+    return None
 
 
 def authenticate(session, settings, username: str, password: str, client_ip: str) -> LoginResult:
@@ -78,7 +102,13 @@ def authenticate(session, settings, username: str, password: str, client_ip: str
         session.add(LoginAttempt(username=username, client_ip=client_ip, success=False))
         log.info("login failed: username=%s ip=%s", username, client_ip)
         return LoginResult(None, "用户名或密码错误，或账号已停用。")
-    session.add(LoginAttempt(username=username, client_ip=client_ip, success=True))
+    from whirlwind.accounts import totp
+
+    second_factor = totp.enabled(user) or totp.required(user)
+    if not second_factor:
+        # With a second factor, only the code's step counts as a success (a right password
+        # alone must not reset the account's count of wrong codes).
+        session.add(LoginAttempt(username=username, client_ip=client_ip, success=True))
     if needs_rehash(user.password_hash):
         # A plain UPDATE, not an edit of the versioned user record: two logins of the same
         # user at once (two devices) must not collide on the version (StaleDataError).
@@ -88,7 +118,7 @@ def authenticate(session, settings, username: str, password: str, client_ip: str
             .values(password_hash=hash_password(password))
             .execution_options(synchronize_session=False)
         )
-    return LoginResult(user)
+    return LoginResult(user, second_factor=second_factor)
 
 
 def set_password(user: User, password: str) -> None:
@@ -292,7 +322,16 @@ def reset_password(session, actor, user: User, password: str) -> None:
 
 
 def update_role(
-    session, actor, role: Role, *, label_zh, label_en, active, permissions, sort=0
+    session,
+    actor,
+    role: Role,
+    *,
+    label_zh,
+    label_en,
+    active,
+    permissions,
+    sort=0,
+    require_totp=False,
 ) -> Role:
     """Roles are data: an administrator edits their labels and permissions."""
     from whirlwind.security import Permission
@@ -311,13 +350,16 @@ def update_role(
     role.label_zh = label_zh.strip()
     role.label_en = (label_en or "").strip()
     role.active = bool(active)
+    role.require_totp = bool(require_totp)
     role.sort = int(sort or 0)
     role.permissions = " ".join(sorted(perms))
     session.flush()
     return role
 
 
-def create_role(session, actor, *, code, label_zh, label_en="", permissions=(), sort=0) -> Role:
+def create_role(
+    session, actor, *, code, label_zh, label_en="", permissions=(), sort=0, require_totp=False
+) -> Role:
     import re
 
     code = (code or "").strip()
@@ -338,4 +380,5 @@ def create_role(session, actor, *, code, label_zh, label_en="", permissions=(), 
         active=True,
         permissions=permissions,
         sort=sort,
+        require_totp=require_totp,
     )

@@ -8,6 +8,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
 from whirlwind import security
+from whirlwind.accounts import totp
 from whirlwind.accounts.services import authenticate, change_own_password
 from whirlwind.forms import CSRFSchema, handle_form, make_form
 
@@ -71,6 +72,9 @@ def login(request):
             request.response.status = 429 if result.throttled else 400
             form.error = colander.Invalid(form.schema, result.message)
             return {"form": form.render({"username": data["username"]}), "error": result.message}
+        if result.second_factor:
+            totp.pending_login(request, result.user, _safe_next(request))
+            return HTTPFound(request.route_url("accounts.login_totp"))
         security.login(request, result.user)
         return HTTPFound(_safe_next(request))
 
