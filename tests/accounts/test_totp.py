@@ -99,3 +99,11 @@ def test_provisioning_uri_names_the_issuer_and_user(users):
     uri = totp.provisioning_uri(users["street"], pyotp.random_base32())
     assert uri.startswith("otpauth://totp/") and "t_street" in uri
     assert re.search(r"issuer=%E7%BA%A2", uri)
+
+
+def test_admin_password_reset_resets_two_factor(dbsession, users):
+    from whirlwind.accounts.services import reset_password
+
+    users["street"].totp_secret = pyotp.random_base32()
+    reset_password(dbsession, users["admin"], users["street"], "Temp-lantern-7")
+    assert not totp.enabled(users["street"])

@@ -312,10 +312,13 @@ def reactivate_user(session, actor, user: User) -> None:
 
 
 def reset_password(session, actor, user: User, password: str) -> None:
-    """An administrator sets a temporary password; the user's sessions end."""
+    """An administrator sets a temporary password; the user's sessions end, and two-factor
+    login is reset (a user who lost the phone sets it up again: at the next login when a
+    role requires it)."""
     from whirlwind import changelog
 
     set_password(user, password)
+    user.totp_secret = ""
     changelog.set_action(user, "重置密码")
     end_sessions(session, user)
     session.flush()
