@@ -277,7 +277,86 @@ EXTENSION_KIND = RecordKind(
     edit=extension_edit,
 )
 
-KINDS = [ORG_KIND, USER_KIND, ITEM_KIND, EXTENSION_KIND]
+# --- kind: persons (人员; service level: the list's counts and merge are what leaked) -----
+
+
+def _person_with_clue(ctx, org, name):
+    from whirlwind.cases.models import ClueReportedPerson
+    from whirlwind.cases.services import create_clue
+    from whirlwind.persons.models import Person
+
+    clue = create_clue(
+        ctx.session,
+        ctx.identity.user,
+        org=org,
+        source="petition",
+        received_date=dt.date.today() - dt.timedelta(days=5),
+        title=f"矩阵反映{name}",
+        summary="矩阵",
+        persons=[{"name": name, "post": "村委会主任", "unit_name": org.name}],
+        categories=["false_claims"],
+    )
+    link = ctx.session.scalars(
+        select(ClueReportedPerson).where(ClueReportedPerson.clue_id == clue.id)
+    ).one()
+    return ctx.session.get(Person, link.person_id)
+
+
+def person_make(ctx, org):
+    return _person_with_clue(ctx, org, f"矩阵{org.code[-6:]}")
+
+
+def person_listed(ctx, person):
+    from whirlwind.persons.models import Person
+    from whirlwind.persons.services import matter_counts
+
+    counts = matter_counts(ctx.identity)
+    stmt = scope(
+        select(Person.id).join(counts, counts.c.pid == Person.id), Person.org_id, ctx.identity
+    )
+    return person.id in set(ctx.session.scalars(stmt))
+
+
+def person_detail(ctx, person):
+    from whirlwind.persons.models import Person
+
+    try:
+        get_visible(ctx.session, ctx.identity, Person, person.id)
+    except NotFound:
+        return 404
+    return 200
+
+
+def person_edit(ctx, person):
+    """合并: a second row of the same person in the same unit, merged into the record."""
+    from whirlwind.errors import Forbidden
+    from whirlwind.persons.models import Person
+    from whirlwind.persons.services import merge
+
+    try:
+        loaded = get_visible(ctx.session, ctx.identity, Person, person.id)
+    except NotFound:
+        return 404, False
+    twin = Person(name=person.name, org_id=person.org_id, unit_name=person.unit_name)
+    ctx.session.add(twin)
+    ctx.session.flush()
+    try:
+        merge(ctx.session, ctx.identity, twin, loaded)
+    except Forbidden:
+        return 403, False
+    return 200, twin.merged_into_id == person.id
+
+
+PERSON_KIND = RecordKind(
+    name="person",
+    permission=None,
+    make=person_make,
+    listed=person_listed,
+    detail=person_detail,
+    edit=person_edit,
+)
+
+KINDS = [ORG_KIND, USER_KIND, ITEM_KIND, EXTENSION_KIND, PERSON_KIND]
 
 CASES = [
     (kind, role, position)

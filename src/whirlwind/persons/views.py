@@ -8,7 +8,7 @@ import datetime as dt
 import colander
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from whirlwind import changelog
 from whirlwind.cases.models import Case, CaseSubject, Clue, ClueReportedPerson
@@ -89,13 +89,17 @@ def _records(request, person: Person) -> dict:
         ]
     )
     timeline.sort(key=lambda t: t[0], reverse=True)
+    matters = services.matters_of(
+        session, [c.id for _link, c in clue_rows], [c.id for _s, c in case_rows]
+    )
     return {
         "ids": ids,
+        "matters": matters,
         "clue_rows": clue_rows,
         "case_rows": case_rows,
         "findings": findings,
         "timeline": timeline,
-        "years": sorted({t[0].year for t in timeline}),
+        "years": sorted({t[0].year for t in timeline if t[1] != "finding"}),
     }
 
 
@@ -110,8 +114,13 @@ def person_detail(request):
     records = _records(request, person)
     survivor = None
     if person.merged_into_id:
-        survivor = session.get(Person, person.merged_into_id)
-    merged = services.merged_rows(session, person)
+        # Shown only when the viewer may see it: another jurisdiction's person is not named.
+        survivor = session.scalar(
+            scope(select(Person), Person.org_id, request.identity).where(
+                Person.id == person.merged_into_id
+            )
+        )
+    merged = services.merged_rows(session, person, request.identity)
     candidates = list(
         session.scalars(
             scope(select(Person), Person.org_id, request.identity)
@@ -156,7 +165,7 @@ def person_merge(request):
     person = get_visible(session, request.identity, Person, request.matchdict["id"])
     data = parse(MergeSchema(), request)
     other = get_visible(session, request.identity, Person, data["other_id"])
-    services.merge(session, request.identity.user, other, person)
+    services.merge(session, request.identity, other, person)
     request.session.flash(
         f"已将人员 #{other.id}（{other.name}，{other.unit_name}）并入本人员。", "success"
     )
@@ -168,7 +177,7 @@ def person_unmerge(request):
     session = request.dbsession
     person = get_visible(session, request.identity, Person, request.matchdict["id"])
     survivor_id = person.merged_into_id
-    services.unmerge(session, request.identity.user, person)
+    services.unmerge(session, request.identity, person)
     request.session.flash(f"已撤销合并：人员 #{person.id} 恢复为独立人员。", "success")
     return HTTPFound(request.route_url("persons.detail", id=survivor_id or person.id))
 
@@ -185,7 +194,7 @@ def person_split(request):
         raise ValidationFailed("所选记录无效。") from None
     new = services.split(
         session,
-        request.identity.user,
+        request.identity,
         person,
         clue_link_ids=links,
         subject_ids=subjects,
@@ -205,36 +214,20 @@ def person_list(request):
     filter finds everyone of that name (exact or starting with it)."""
     session = request.dbsession
     q = (request.GET.get("q") or "").strip()[:64]
-    clue_counts = (
-        select(ClueReportedPerson.person_id.label("pid"), func.count().label("n"))
-        .join(Clue, Clue.id == ClueReportedPerson.clue_id)
-        .where(Clue.org_id.in_(visible_org_ids(request.identity)))
-        .group_by(ClueReportedPerson.person_id)
-        .subquery()
-    )
-    case_counts = (
-        select(CaseSubject.person_id.label("pid"), func.count().label("n"))
-        .join(Case, Case.id == CaseSubject.case_id)
-        .where(Case.org_id.in_(visible_org_ids(request.identity)))
-        .group_by(CaseSubject.person_id)
-        .subquery()
-    )
-    clues_n = func.coalesce(clue_counts.c.n, 0)
-    cases_n = func.coalesce(case_counts.c.n, 0)
+    counts = services.matter_counts(request.identity)
     stmt = (
         scope(
-            select(Person, clues_n.label("clues"), cases_n.label("cases")),
+            select(Person, counts.c.clues, counts.c.cases, counts.c.matters),
             Person.org_id,
             request.identity,
         )
-        .outerjoin(clue_counts, clue_counts.c.pid == Person.id)
-        .outerjoin(case_counts, case_counts.c.pid == Person.id)
-        .where(Person.merged_into_id.is_(None), or_(clues_n > 0, cases_n > 0))
-        .order_by((clues_n + cases_n).desc(), Person.id)
+        .join(counts, counts.c.pid == Person.id)
+        .where(Person.merged_into_id.is_(None))
+        .order_by(counts.c.matters.desc(), Person.id)
     )
     if q:
         stmt = stmt.where(or_(Person.name == q, Person.name.like(q + "%")))
     if request.GET.get("repeat"):
-        stmt = stmt.where(clues_n + cases_n >= 2)
+        stmt = stmt.where(counts.c.matters >= 2)
     page = paginate(session, stmt, *page_params(request), scalars=False)
     return {"page": page, "q": q, "repeat": bool(request.GET.get("repeat"))}
