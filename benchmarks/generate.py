@@ -55,6 +55,7 @@ from sqlalchemy.orm import Session
 import whirlwind.models  # noqa: F401  (every table)
 from benchmarks.common import BENCH_PASSWORD, DEFAULT_DB_URL, OUT, print_table
 from benchmarks.corpus import PHRASES, UNIT_SUFFIX, Corpus
+from whirlwind import clock
 from whirlwind.accounts.models import Role, User, user_roles
 from whirlwind.accounts.passwords import hash_password
 from whirlwind.audits.models import Audit, AuditScope, Finding, FindingPerson, RecoveryEntry
@@ -1047,7 +1048,7 @@ def generate(
     ``streets``/``grassroots`` shrink the tree (tests); ``disclosure=False`` skips the year of
     disclosure records; ``audits`` defaults to cases/10.
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
     if db_url.startswith("sqlite:///"):
         os.makedirs(

@@ -42,6 +42,8 @@ import time
 import urllib.parse
 from collections import defaultdict
 
+from whirlwind import clock
+
 HOST = "127.0.0.1"
 MAX_DURATION = 300.0
 MAX_CLIENTS = 200
@@ -160,7 +162,7 @@ def prepare(db_url: str, var_dir: str, clients: int) -> dict:
 def due_date():
     import datetime as dt
 
-    return dt.date.today() + dt.timedelta(days=30)
+    return clock.today() + dt.timedelta(days=30)
 
 
 # --- the server --------------------------------------------------------------------------

@@ -111,10 +111,10 @@ def run(
     only: list[str] | None = None,
     profile: str | None = None,
 ) -> list[dict]:
-    import datetime as dt
-
     from pyramid.interfaces import IRoutesMapper
     from sqlalchemy.orm import Session
+
+    from whirlwind import clock
 
     wsgi = make_app(db_url)
     mapper = wsgi.registry.queryUtility(IRoutesMapper)
@@ -123,7 +123,7 @@ def run(
         return mapper.get_route(name) is not None
 
     with Session(wsgi.registry["dbengine"]) as session:
-        ctx = pick(session, dt.date.today().year, random.Random(7))
+        ctx = pick(session, clock.today().year, random.Random(7))
     app = webtest.TestApp(
         wsgi, extra_environ={"HTTP_HOST": "localhost", "REMOTE_ADDR": "127.0.0.1"}
     )

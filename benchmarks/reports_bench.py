@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import whirlwind.models  # noqa: F401  (every table)
 from benchmarks.disclosure_bench import build_orgs, build_records
+from whirlwind import clock
 from whirlwind.audits.models import Finding
 from whirlwind.cases.models import Case, CaseClue, CaseSubject, Clue, ClueCategory
 from whirlwind.db import Base, utcnow
@@ -292,7 +293,7 @@ def main() -> None:
     engine = app.registry["dbengine"]
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
-    today = dt.date.today()
+    today = clock.today()
     t0 = time.time()
     fill(engine, today, int(args.cases * 1.2), args.cases, args.items, 20_000)
     with Session(engine) as session:

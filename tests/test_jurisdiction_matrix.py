@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import csrf_token, login
+from whirlwind import clock
 from whirlwind.accounts.services import create_user
 from whirlwind.errors import NotFound
 from whirlwind.ledger.models import RectificationItem
@@ -168,7 +169,7 @@ def item_make(ctx, org):
         source_type="finding",
         source_id=1,
         problem="矩阵",
-        deadline=dt.date.today() + dt.timedelta(days=30),
+        deadline=clock.today() + dt.timedelta(days=30),
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from whirlwind import clock
 from whirlwind.meta import get_meta, set_meta
 from whirlwind.orgs.models import Org
 from whirlwind.orgs.services import create_org
@@ -247,7 +248,7 @@ def load(session, today: dt.date | None = None) -> bool:
         raise RuntimeError("已存在武汉市组织机构数据，未加载演示数据。")
     orgs = load_orgs(session)
     users = load_users(session, orgs)
-    ctx = DemoContext(orgs=orgs, users=users, today=today or dt.date.today())
+    ctx = DemoContext(orgs=orgs, users=users, today=today or clock.today())
     for name in AREA_LOADERS:
         try:
             module = importlib.import_module(name)
@@ -256,7 +257,7 @@ def load(session, today: dt.date | None = None) -> bool:
                 raise
             continue
         module.load(session, ctx)
-    set_meta(session, MARKER, (today or dt.date.today()).isoformat())
+    set_meta(session, MARKER, (today or clock.today()).isoformat())
     return True
 
 

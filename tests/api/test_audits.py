@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 
 from tests.audits.helpers import make_audit, make_finding
+from whirlwind import clock
 from whirlwind.audits.models import Audit, Finding
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 @pytest.fixture

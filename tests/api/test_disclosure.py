@@ -8,9 +8,10 @@ import pytest
 
 from tests.disclosure.helpers import item as catalog_item
 from tests.disclosure.helpers import record as make_record
+from whirlwind import clock
 from whirlwind.disclosure.models import DisclosureRecord
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 LAST_MONTH = TODAY.replace(day=1) - dt.timedelta(days=1)
 PERIOD = f"{LAST_MONTH:%Y-%m}"
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, login
+from whirlwind import clock
 from whirlwind.attachments.models import Attachment
 from whirlwind.ledger.models import ItemStatus, RectificationItem
 from whirlwind.ledger.services import create_item
@@ -16,7 +17,7 @@ from whirlwind.ledger.services import create_item
 
 @pytest.fixture
 def items(dbsession, tree, users):
-    deadline = dt.date.today() + dt.timedelta(days=30)
+    deadline = clock.today() + dt.timedelta(days=30)
 
     def make(org, problem, **kw):
         return create_item(

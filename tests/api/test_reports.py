@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from whirlwind import clock
 from whirlwind.ledger.services import create_item
 
 
 def _items(dbsession, tree, users):
-    deadline = dt.date.today() + dt.timedelta(days=10)
+    deadline = clock.today() + dt.timedelta(days=10)
     for org in ("V1", "V2", "V3", "K1"):
         create_item(
             dbsession,
@@ -43,7 +44,7 @@ def test_dashboard_counts_only_the_jurisdiction(api, tree, users, dbsession, tok
 
 def test_periodic_reports(api, tree, tokens):
     city = api.as_token(tokens["city"])
-    today = dt.date.today()
+    today = clock.today()
     res = city.get("/api/v1/reports/periodic/monthly", {"period": f"{today:%Y-%m}"}).json
     assert res["report"] == "monthly" and res["unit"]["name"] == "武汉市" and res["figures"]
     res = city.get("/api/v1/reports/periodic/quarterly", {"unit": tree["D1"].id}).json

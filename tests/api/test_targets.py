@@ -8,10 +8,11 @@ import decimal
 import pytest
 
 from tests.ledger.helpers import ident
+from whirlwind import clock
 from whirlwind.targets import services as ts
 from whirlwind.targets.models import RectificationTarget
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 
+from whirlwind import clock
 from whirlwind.attachments.models import Attachment
 from whirlwind.audits import services
 from whirlwind.ledger import workflow
@@ -13,7 +14,7 @@ from whirlwind.ledger.models import ProgressNote
 from whirlwind.security import Identity
 
 D = decimal.Decimal
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 def ident(user) -> Identity:

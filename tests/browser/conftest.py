@@ -16,7 +16,6 @@ skipped with the reason in the summary.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 import shutil
 import threading
@@ -28,6 +27,7 @@ import pytest
 import transaction
 from sqlalchemy.engine import make_url
 
+from whirlwind import clock
 from whirlwind.db import Base, get_tm_session
 
 CHROMIUM = "/usr/bin/chromium"
@@ -188,7 +188,7 @@ def live_server(tmp_path_factory):
         with tm:
             session = get_tm_session(app.registry["dbsession_factory"], tm)
             session.info["actor"] = (None, "cli:demo")
-            demo.load(session, today=dt.date.today())
+            demo.load(session, today=clock.today())
         run_indexer(app)
         server = LiveServer(app)
         server.start()

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tests.browser.conftest import make_png
+from whirlwind import clock
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +32,7 @@ def flash(page) -> str:
 
 
 def test_audit_finding_cleared_through_three_levels(journey, tmp_path):
-    today = dt.date.today()
+    today = clock.today()
     street = journey.new_page()
     journey.login(street, "qijiawan_inspector")
 

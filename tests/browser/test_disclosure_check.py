@@ -1,9 +1,9 @@
 """Journey: a supervision committee member of 大潭村 records a 三务公开 check in their own
 village, sees it on the village's calendar, and cannot open another village's pages."""
 
-import datetime as dt
-
 import pytest
+
+from whirlwind import clock
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ def test_committee_member_checks_own_village_only(journey, live_server):
     with page.expect_navigation():
         cell.get_by_role("link", name="检查", exact=True).click()
     page.wait_for_selector("form#check")
-    page.get_by_label("检查日期").fill(dt.date.today().isoformat())
+    page.get_by_label("检查日期").fill(clock.today().isoformat())
     page.get_by_label("检查结论").select_option(label="不合格")
     page.get_by_label("不及时").check()
     page.get_by_label("不完整").check()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 
+from whirlwind import clock
 from whirlwind.cases import services
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 def days_ago(n: int) -> dt.date:

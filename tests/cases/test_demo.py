@@ -1,10 +1,8 @@
 """The demo data of clues and cases loads and covers history and open work."""
 
-import datetime as dt
-
 from sqlalchemy import func, select
 
-from whirlwind import demo
+from whirlwind import clock, demo
 from whirlwind.cases import demo as cases_demo
 from whirlwind.cases.models import Case, Clue, PublicNotice
 from whirlwind.ledger.models import RectificationItem
@@ -13,7 +11,7 @@ from whirlwind.ledger.models import RectificationItem
 def test_demo_loads(dbsession):
     orgs = demo.load_orgs(dbsession)
     users = demo.load_users(dbsession, orgs)
-    ctx = demo.DemoContext(orgs=orgs, users=users, today=dt.date.today())
+    ctx = demo.DemoContext(orgs=orgs, users=users, today=clock.today())
     cases_demo.load(dbsession, ctx)
     stages = dict(dbsession.execute(select(Case.stage, func.count()).group_by(Case.stage)).all())
     assert stages["closed"] >= 10 and stages.get("investigation") and stages.get("decision")

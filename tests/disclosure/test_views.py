@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.disclosure.helpers import item, record, set_date
+from whirlwind import clock
 from whirlwind.disclosure.catalog import seed_catalog
 from whirlwind.disclosure.models import (
     DisclosureCatalogItem,
@@ -20,7 +21,7 @@ from whirlwind.disclosure.models import (
 )
 from whirlwind.ledger.models import RectificationItem, ResponsibilityPackage
 
-LAST_YEAR = dt.date.today().year - 1
+LAST_YEAR = clock.today().year - 1
 D = dt.date
 
 
@@ -95,7 +96,7 @@ def test_record_validation_messages(as_user, tree, cat, dbsession):
     form["channel"] = "board"
     assert "不能早于公开期间的开始" in form.submit("submit", status=400).text
     form = record_form(app, tree["V1"], cat["M"], f"{LAST_YEAR}-03")
-    set_date(form, "published_on", (dt.date.today() + dt.timedelta(days=1)).isoformat())
+    set_date(form, "published_on", (clock.today() + dt.timedelta(days=1)).isoformat())
     form["channel"] = "board"
     assert "公开日期不能晚于今天" in form.submit("submit", status=400).text
     # A period key that does not fit the item's frequency.

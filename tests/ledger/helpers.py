@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+from whirlwind import clock
 from whirlwind.attachments.services import store
 from whirlwind.ledger.services import add_note, create_item, create_package
 from whirlwind.security import Identity
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 def ident(user) -> Identity:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.conftest import csrf_token
+from whirlwind import clock
 from whirlwind.accounts.models import User
 from whirlwind.ledger.services import create_item
 from whirlwind.orgs.models import Org, OrgNameHistory
@@ -130,7 +131,7 @@ def test_merge_keeps_records_findable(as_user, tree, dbsession, users):
         source_type="finding",
         source_id=1,
         problem="合并前的问题",
-        deadline=dt.date.today() + dt.timedelta(days=30),
+        deadline=clock.today() + dt.timedelta(days=30),
     )
     app = as_user("admin")
     form = app.get(f"/admin/orgs/{tree['V2'].id}/merge").forms["org-merge"]

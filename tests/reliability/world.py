@@ -3,20 +3,20 @@ rectification target, an audit finding, a clue and a ledger item ready for sign-
 
 from __future__ import annotations
 
-import datetime as dt
 import decimal
 
 from tests.audits.helpers import make_audit, make_finding
 from tests.cases.helpers import make_clue
 from tests.factories import make_tree, make_users
 from tests.ledger.helpers import make_item, package_for
+from whirlwind import clock
 from whirlwind.attachments.models import Attachment
 from whirlwind.ledger import workflow
 from whirlwind.ledger.models import ProgressNote
 from whirlwind.security import Identity
 from whirlwind.targets import services as ts
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 def ident(user) -> Identity:

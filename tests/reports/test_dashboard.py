@@ -6,11 +6,12 @@ import datetime as dt
 
 from tests.factories import USERS
 from tests.reports import builders as b
+from whirlwind import clock
 from whirlwind.reports import dashboard as d
 from whirlwind.reports.periods import recent_months
 from whirlwind.security import Identity
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 def ident(user):

@@ -20,6 +20,7 @@ from whoosh import index as windex
 
 from tests.factories import make_tree, make_users
 from tests.processes import kill_at
+from whirlwind import clock
 from whirlwind.cases import services
 from whirlwind.cases.models import Clue
 from whirlwind.commands import seed_base
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.slow  # real indexer processes killed and restarted
 
 WHIRLWIND = [sys.executable, "-m", "whirlwind.cli"]
 CEILING = 300  # seconds: a stuck indexer, not a slow one
-TODAY = dt.date.today()
+TODAY = clock.today()
 WORDS = [
     "扶贫资金",
     "低保金",

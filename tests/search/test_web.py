@@ -9,9 +9,10 @@ import decimal
 import pytest
 
 from tests.search.helpers import index_outbox
+from whirlwind import clock
 from whirlwind.cases import services
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 def clue(session, org, title, summary, person, **kw):

@@ -4,14 +4,12 @@ own jurisdiction, and a user outside it answers 404."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from whirlwind import changelog
+from whirlwind import changelog, clock
 from whirlwind.accounts import schemas, services
 from whirlwind.accounts.models import Role, User, user_roles
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
@@ -92,7 +90,7 @@ def users(request):
         add_sheet(
             wb, "用户", ["用户名", "姓名", "电话", "所属单位", "单位编码", "角色", "状态"], rows
         )
-        return workbook_response(wb, f"用户-{dt.date.today():%Y%m%d}.xlsx")
+        return workbook_response(wb, f"用户-{clock.today():%Y%m%d}.xlsx")
     page, size = page_params(request)
     return {
         "page": paginate(session, stmt, page, size),

@@ -8,6 +8,7 @@ import datetime as dt
 from pyramid.view import view_config
 from sqlalchemy import or_, select
 
+from whirlwind import clock
 from whirlwind.changelog import ChangeLog, verify_chain
 from whirlwind.changelog_labels import RECORD_TYPES, field_label, record_label, value_label
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
@@ -92,7 +93,7 @@ def changelog_page(request):
         add_sheet(
             wb, "变更记录", ["序号", "时间", "操作人", "记录类型", "记录编号", "操作", "内容"], rows
         )
-        return workbook_response(wb, f"变更记录-{dt.date.today():%Y%m%d}.xlsx")
+        return workbook_response(wb, f"变更记录-{clock.today():%Y%m%d}.xlsx")
     page, size = page_params(request)
     return {
         "result": verify_chain(session),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import colander
 from sqlalchemy import select
 
+from whirlwind import clock
 from whirlwind.api.framework import (
     BOOLEAN,
     COMPONENTS,
@@ -38,7 +39,7 @@ from whirlwind.api.ledger import ITEM, item_json
 from whirlwind.api.orgs import ORG_BRIEF, org_brief
 from whirlwind.cases import casework, services
 from whirlwind.cases.clue_views import _disposal
-from whirlwind.cases.common import category_choices, limits, refs, today, unit_choices
+from whirlwind.cases.common import category_choices, limits, refs, unit_choices
 from whirlwind.cases.models import (
     CLUE_STATUS_LABELS,
     Case,
@@ -397,7 +398,9 @@ def new_clue_schema(request):
 )
 def clues_list(request):
     p = query_params(request, clue_query)
-    stmt = clue_statement(request.identity, Filters.from_request(request), limits(request), today())
+    stmt = clue_statement(
+        request.identity, Filters.from_request(request), limits(request), clock.today()
+    )
     page = json_page(request, stmt, p, lambda c: c)
     persons, categories = clue_extras(request.dbsession, [c.id for c in page["items"]])
     page["items"] = [
@@ -468,7 +471,9 @@ def clues_create(request):
 def clues_propose(request):
     clue = _clue(request)
     data = json_body(request, ProposeSchema)
-    services.propose_disposal(request.dbsession, request.identity.user, clue, today=today(), **data)
+    services.propose_disposal(
+        request.dbsession, request.identity.user, clue, today=clock.today(), **data
+    )
     return clue_detail(request, clue)
 
 
@@ -503,7 +508,7 @@ def disposals_approve(request):
         d,
         case_fields=case_fields,
         limits=limits(request),
-        today=today(),
+        today=clock.today(),
         **data,
     )
     return clue_detail(request, d.clue)
@@ -524,7 +529,12 @@ def disposals_reject(request):
     d = _load_disposal(request)
     data = json_body(request, RejectSchema)
     services.reject_disposal(
-        request.dbsession, request.identity.user, d, limits=limits(request), today=today(), **data
+        request.dbsession,
+        request.identity.user,
+        d,
+        limits=limits(request),
+        today=clock.today(),
+        **data,
     )
     return clue_detail(request, d.clue)
 
@@ -543,7 +553,9 @@ def disposals_reject(request):
 def disposals_response(request):
     d = _load_disposal(request)
     data = json_body(request, ResponseSchema)
-    services.record_response(request.dbsession, request.identity.user, d, today=today(), **data)
+    services.record_response(
+        request.dbsession, request.identity.user, d, today=clock.today(), **data
+    )
     return clue_detail(request, d.clue)
 
 
@@ -562,7 +574,12 @@ def disposals_conclude(request):
     d = _load_disposal(request)
     data = json_body(request, ConcludeSchema)
     services.conclude_disposal(
-        request.dbsession, request.identity.user, d, limits=limits(request), today=today(), **data
+        request.dbsession,
+        request.identity.user,
+        d,
+        limits=limits(request),
+        today=clock.today(),
+        **data,
     )
     return clue_detail(request, d.clue)
 
@@ -581,7 +598,9 @@ def disposals_conclude(request):
 )
 def cases_list(request):
     p = query_params(request, case_query)
-    stmt = case_statement(request.identity, Filters.from_request(request), limits(request), today())
+    stmt = case_statement(
+        request.identity, Filters.from_request(request), limits(request), clock.today()
+    )
     page = json_page(request, stmt, p, lambda c: c)
     subjects = case_extras(request.dbsession, [c.id for c in page["items"]])
     page["items"] = [case_json(c, subjects[c.id]) for c in page["items"]]
@@ -627,7 +646,7 @@ def cases_advance(request):
         request.identity.user,
         case,
         limits=limits(request),
-        today=today(),
+        today=clock.today(),
         **data,
     )
     return case_detail(request, case)

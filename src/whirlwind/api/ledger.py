@@ -5,12 +5,11 @@ the sign-off transitions. Schemas, queries and rules are the ledger's own
 
 from __future__ import annotations
 
-import datetime as dt
-
 import colander
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from whirlwind import clock
 from whirlwind.api.framework import (
     COMPONENTS,
     DATE,
@@ -281,7 +280,7 @@ def items_list(request):
     filters = queries.LedgerFilters(
         **{k: v for k, v in p.items() if k not in ("page", "size") and v}
     )
-    stmt = queries.item_query(request.identity, filters, dt.date.today(), request.registry.settings)
+    stmt = queries.item_query(request.identity, filters, clock.today(), request.registry.settings)
     return json_page(request, stmt, p, item_json)
 
 

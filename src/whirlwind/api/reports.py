@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 
+from whirlwind import clock
 from whirlwind.api.framework import (
     COMPONENTS,
     STRING,
@@ -19,7 +20,6 @@ from whirlwind.api.framework import (
 )
 from whirlwind.errors import NotFound
 from whirlwind.reports.dashboard_views import SECTIONS
-from whirlwind.reports.dashboard_views import today as report_today
 from whirlwind.reports.figures import Figure, Links
 from whirlwind.reports.views import REPORTS, build
 from whirlwind.security import Permission
@@ -104,7 +104,7 @@ def reports_dashboard(request):
     """Only the sections the caller's roles may see; every figure is counted inside the
     caller's jurisdiction."""
     links = Links(request)
-    day = report_today()
+    day = clock.today()
     sections = []
     for title, permission, build_figures in SECTIONS:
         if request.identity.can(permission):

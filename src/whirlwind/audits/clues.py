@@ -6,9 +6,7 @@ The clue is registered by ``whirlwind.cases.services.create_clue`` with origin
 
 from __future__ import annotations
 
-import datetime as dt
-
-from whirlwind import changelog
+from whirlwind import changelog, clock
 from whirlwind.audits import services
 from whirlwind.audits.models import Finding
 from whirlwind.audits.schemas import clue_schema
@@ -64,7 +62,7 @@ def initial(request, finding: Finding) -> dict:
     irregularity = labels(request.dbsession, "irregularity").get(finding.irregularity, "")
     return {
         "title": f"{finding.org.name}{irregularity}问题（{finding.number}）"[:200],
-        "received_date": dt.date.today(),
+        "received_date": clock.today(),
         "source": "four_assets",
         "summary": finding.description,
         "categories": set(suggested_categories(finding)),

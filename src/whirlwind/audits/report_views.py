@@ -3,12 +3,11 @@ inspector's steps (receive, verify, convert to finding/item/clue, dismiss, feed 
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from whirlwind import clock
 from whirlwind.audits import reports, services
 from whirlwind.audits.models import REPORT_STATUS_LABELS, CommitteeReport, Finding
 from whirlwind.audits.queries import Filters, filter_choices
@@ -98,7 +97,7 @@ def report_export(request):
         ],
         rows,
     )
-    return workbook_response(wb, f"村监委问题反映-{dt.date.today():%Y%m%d}.xlsx")
+    return workbook_response(wb, f"村监委问题反映-{clock.today():%Y%m%d}.xlsx")
 
 
 @view_config(
@@ -121,7 +120,7 @@ def report_new(request):
     return _form_page(
         title,
         request.route_path("audits.reports"),
-        handle_form(request, form, on_success, appstruct={"found_date": dt.date.today()}),
+        handle_form(request, form, on_success, appstruct={"found_date": clock.today()}),
     )
 
 
@@ -249,7 +248,7 @@ def report_to_clue(request):
 
     initial = {
         "title": f"{report.org.name}：{report.problem[:40]}",
-        "received_date": dt.date.today(),
+        "received_date": clock.today(),
         "source": "committee",
         "summary": report.problem,
         "version": report.version,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from whirlwind import changelog
+from whirlwind import changelog, clock
 from whirlwind.audits import services
 from whirlwind.audits.models import OUTCOMES, CommitteeReport, ReportStatus
 from whirlwind.db import utcnow
@@ -74,7 +74,7 @@ def submit_report(
     found = data.get("found_date")
     if found is None:
         raise ValidationFailed("请填写发现日期。", fields={"found_date": "必填"})
-    if found > (today or dt.date.today()):
+    if found > (today or clock.today()):
         raise ValidationFailed("发现日期不能晚于今天。", fields={"found_date": "不能是将来的日期"})
     report = CommitteeReport(
         org_id=org.id,
@@ -192,7 +192,7 @@ def to_clue(session, identity, report: CommitteeReport, data: dict, *, version=N
         identity,
         org=report.org,
         source=data.get("source") or "committee",
-        received_date=data.get("received_date") or dt.date.today(),
+        received_date=data.get("received_date") or clock.today(),
         title=(data.get("title") or report.problem[:60]).strip(),
         summary=(data.get("summary") or report.problem).strip(),
         full_text=report.problem,

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import func, select
 
-from whirlwind import changelog
+from whirlwind import changelog, clock
 from whirlwind.audits.models import ZERO, Audit, AuditScope, Finding, FindingPerson, RecoveryEntry
 from whirlwind.errors import Forbidden, NotFound, StaleVersion, ValidationFailed
 from whirlwind.ledger import services as ledger
@@ -143,7 +143,7 @@ def create_audit(session, identity, data: dict, *, today: dt.date | None = None)
     org = grassroots_unit(session, identity, data.get("org_id"))
     audit = Audit(org_id=org.id, created_by_id=identity.id)
     audit.org = org
-    _apply_audit(session, audit, data, today or dt.date.today())
+    _apply_audit(session, audit, data, today or clock.today())
     session.add(audit)
     session.flush()
     return audit
@@ -154,7 +154,7 @@ def update_audit(
 ) -> Audit:
     require(identity, Permission.AUDITS_EDIT, "您没有修改四资一项目检查的权限。")
     check_version(audit, data.get("version"))
-    _apply_audit(session, audit, data, today or dt.date.today())
+    _apply_audit(session, audit, data, today or clock.today())
     session.flush()
     return audit
 
@@ -286,7 +286,7 @@ def add_recovery(
     amount = money(amount, "amount", "挽回/追缴金额")
     if amount <= 0:
         raise ValidationFailed("挽回/追缴金额必须大于 0。", fields={"amount": "必须大于 0"})
-    today = today or dt.date.today()
+    today = today or clock.today()
     if entry_date > today:
         raise ValidationFailed("挽回日期不能晚于今天。", fields={"entry_date": "不能是将来的日期"})
     explanation = (explanation or "").strip() or finding.excess_explanation or ""
@@ -394,7 +394,7 @@ def create_items(
     items = list(items)
     if not items:
         raise ValidationFailed("请至少填写一项整改事项。")
-    today = today or dt.date.today()
+    today = today or clock.today()
     for data in items:
         # Checked before anything is written; create_item checks the same again.
         if data.get("deadline") is None or data["deadline"] < today:

@@ -4,13 +4,12 @@ village page. Views parse input and call ``audits.services``; rules live there."
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from whirlwind import clock
 from whirlwind.attachments.services import for_owner, store_upload
 from whirlwind.audits import queries, services
 from whirlwind.audits.models import Audit, Finding
@@ -141,7 +140,7 @@ def audit_export(request):
         ],
         rows,
     )
-    return workbook_response(wb, f"四资一项目检查-{dt.date.today():%Y%m%d}.xlsx")
+    return workbook_response(wb, f"四资一项目检查-{clock.today():%Y%m%d}.xlsx")
 
 
 def _unit_name(org) -> str:
@@ -332,7 +331,7 @@ def finding_view(request):
         "can_edit": request.identity.can(Permission.AUDITS_EDIT),
         "can_transfer": request.identity.can(Permission.CASES_EDIT)
         and services.clue_create_function() is not None,
-        "today": dt.date.today(),
+        "today": clock.today(),
         "history": history(session, "finding", finding.id),
     }
 
@@ -521,7 +520,7 @@ def finding_export(request):
     wb = new_workbook()
     totals = ["合计", *[""] * 12, involved, recovered, "", "", ""]
     add_sheet(wb, "发现问题", FINDING_HEADERS, rows, totals=totals)
-    return workbook_response(wb, f"四资一项目发现问题-{dt.date.today():%Y%m%d}.xlsx")
+    return workbook_response(wb, f"四资一项目发现问题-{clock.today():%Y%m%d}.xlsx")
 
 
 def _orgs(session, ids) -> dict[int, Org]:
@@ -583,7 +582,7 @@ def sums_export(request):
             sum(r["recovered"] for r in rows),
         ],
     )
-    return workbook_response(wb, f"四资一项目金额汇总-{dt.date.today():%Y%m%d}.xlsx")
+    return workbook_response(wb, f"四资一项目金额汇总-{clock.today():%Y%m%d}.xlsx")
 
 
 @view_config(

@@ -8,7 +8,7 @@ from pyramid.view import view_config
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from whirlwind import changelog
+from whirlwind import changelog, clock
 from whirlwind.attachments.services import for_owner, store_upload
 from whirlwind.cases import casework
 from whirlwind.cases.common import (
@@ -19,7 +19,6 @@ from whirlwind.cases.common import (
     limits,
     load,
     refs,
-    today,
 )
 from whirlwind.cases.models import (
     CASE_STAGE_LABELS,
@@ -67,7 +66,7 @@ EXPORT_LIMIT = 20000
 def case_list(request):
     f = Filters.from_request(request)
     lim = limits(request)
-    stmt = case_statement(request.identity, f, lim, today())
+    stmt = case_statement(request.identity, f, lim, clock.today())
     page = paginate(request.dbsession, stmt, *page_params(request))
     return {
         "filters": f,
@@ -81,7 +80,7 @@ def case_list(request):
         "source_labels": labels_for(request, "clue_source"),
         "party_labels": labels_for(request, "party_sanction"),
         "state_labels": labels_for(request, "state_sanction"),
-        "colour": lambda c: lim.colour(c.due_date, today()),
+        "colour": lambda c: lim.colour(c.due_date, clock.today()),
     }
 
 
@@ -91,7 +90,7 @@ def case_export(request):
     lim = limits(request)
     cases = list(
         request.dbsession.scalars(
-            case_statement(request.identity, f, lim, today()).limit(EXPORT_LIMIT)
+            case_statement(request.identity, f, lim, clock.today()).limit(EXPORT_LIMIT)
         ).unique()
     )
     subjects = case_extras(request.dbsession, [c.id for c in cases])
@@ -132,7 +131,7 @@ def case_export(request):
                 c.amount_involved,
                 "、".join(p.name for _, p in subjects[c.id]),
                 c.due_date,
-                COLOURS.get(lim.colour(c.due_date, today()) or "", ""),
+                COLOURS.get(lim.colour(c.due_date, clock.today()) or "", ""),
             ]
             for c in cases
         ],
@@ -183,7 +182,7 @@ def case_export(request):
         ],
         rows,
     )
-    return workbook_response(wb, f"案件-{today():%Y%m%d}.xlsx")
+    return workbook_response(wb, f"案件-{clock.today():%Y%m%d}.xlsx")
 
 
 def _load_case(request) -> Case:
@@ -243,7 +242,7 @@ def case_detail(request):
         "clues": clues,
         "next_stage": next_stage,
         "stage_order": STAGE_ORDER,
-        "colour": lim.colour(case.due_date, today()),
+        "colour": lim.colour(case.due_date, clock.today()),
         "limits": lim,
         "four_forms": FOUR_FORMS,
         "labels": {
@@ -263,7 +262,7 @@ def case_detail(request):
         "progress": source_progress(items),
         "attachments": for_owner(session, "case", [case.id])[case.id],
         "entries": _history(session, case),
-        "today": today(),
+        "today": clock.today(),
         "identities": refs(request)["subject_identity"],
         "related": related_for(
             request, "case", case.id, exclude=[("clue", link.clue_id) for link in case.clue_links]
@@ -287,7 +286,7 @@ def case_advance(request):
     case = load(request, Case)
     data = parse(AdvanceSchema(), request)
     casework.advance_case(
-        request.dbsession, actor(request), case, limits=limits(request), today=today(), **data
+        request.dbsession, actor(request), case, limits=limits(request), today=clock.today(), **data
     )
     return _back(request, case, f"案件已进入“{case.stage_label}”阶段。")
 
@@ -312,7 +311,7 @@ def case_extend(request):
 def case_early_review(request):
     case = load(request, Case)
     data = parse(EarlyReviewSchema(), request)
-    casework.early_review(request.dbsession, actor(request), case, today=today(), **data)
+    casework.early_review(request.dbsession, actor(request), case, today=clock.today(), **data)
     return _back(request, case, "已登记提前介入审理。")
 
 
@@ -323,7 +322,7 @@ def case_early_review(request):
 def case_revoke(request):
     case = load(request, Case)
     data = parse(RevokeSchema(), request)
-    casework.revoke_case(request.dbsession, actor(request), case, today=today(), **data)
+    casework.revoke_case(request.dbsession, actor(request), case, today=clock.today(), **data)
     return _back(request, case, "案件已撤销。")
 
 
@@ -424,7 +423,7 @@ def case_rectify(request):
             package_title=data["package_title"],
             members=members,
             items=data["items"],
-            today=today(),
+            today=clock.today(),
         )
         return _back(request, case, f"以案促改：已生成整改事项 {len(items)} 项。", "rectification")
 
@@ -455,18 +454,18 @@ def overdue(request):
     f = Filters(colour=colour, unit=Filters.from_request(request).unit)
     session = request.dbsession
     clues = list(
-        session.scalars(clue_statement(request.identity, f, lim, today()).limit(500)).unique()
+        session.scalars(clue_statement(request.identity, f, lim, clock.today()).limit(500)).unique()
     )
     cases = list(
-        session.scalars(case_statement(request.identity, f, lim, today()).limit(500)).unique()
+        session.scalars(case_statement(request.identity, f, lim, clock.today()).limit(500)).unique()
     )
     return {
         "colour_filter": colour,
         "clues": sorted(clues, key=lambda c: c.due_date),
         "cases": sorted(cases, key=lambda c: c.due_date),
-        "today": today(),
+        "today": clock.today(),
         "units": filter_units(request),
         "filters": f,
-        "colour": lambda d: lim.colour(d, today()),
+        "colour": lambda d: lim.colour(d, clock.today()),
         "ClueStatus": ClueStatus,
     }

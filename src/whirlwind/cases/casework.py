@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from whirlwind import changelog
+from whirlwind import changelog, clock
 from whirlwind.cases.limits import DEFAULT, Limits, add_days
 from whirlwind.cases.models import (
     CASE_OPEN_STAGES,
@@ -182,7 +182,7 @@ def open_case(
     """
     from whirlwind.cases.services import next_number
 
-    today = today or dt.date.today()
+    today = today or clock.today()
     clues = list(clues)
     if org is None:
         if not clues:
@@ -296,7 +296,7 @@ def advance_case(
     today: dt.date | None = None,
 ) -> Case:
     """Move the case to the next stage, dated ``on_date``."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     if version is not None and int(version) != case.version:
         raise StaleVersion()
     target = _stage(stage)
@@ -344,7 +344,7 @@ def extend_investigation(
     case.events.append(
         CaseStageEvent(
             stage="extension",
-            on_date=dt.date.today(),
+            on_date=clock.today(),
             note=f"审查调查延期 {limits.extension_days} 天：{reason.strip()}",
             actor_id=_actor_id(actor),
         )
@@ -358,7 +358,7 @@ def early_review(
     session, actor, case: Case, *, on_date: dt.date, today: dt.date | None = None
 ) -> Case:
     """提前介入审理: recorded during 审查调查; not a stage of its own."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     if case.stage != CaseStage.INVESTIGATION:
         raise InvalidTransition("只有审查调查阶段可以提前介入审理。")
     if on_date is None or on_date < case.opened_on or on_date > today:
@@ -378,7 +378,7 @@ def revoke_case(
     session, actor, case: Case, *, on_date: dt.date, reason: str, today: dt.date | None = None
 ) -> Case:
     """撤销案件."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     current = CaseStage(case.stage)
     if current not in CASE_OPEN_STAGES:
         raise InvalidTransition(f"案件已{current.label}，不能撤销。")
@@ -555,7 +555,7 @@ def record_historical_case(
     first_form_measure, amounts, decision_number, decision_on, announced_on, to_prosecution,
     prosecution_on, note); the same sanction rules as for live cases apply.
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     target = _stage(stage)
     stage_dates = {CaseStage(k): v for k, v in (stage_dates or {}).items() if v}
     case = open_case(
@@ -638,7 +638,7 @@ def create_public_notice(
     today: dt.date | None = None,
 ) -> PublicNotice:
     """通报曝光: publish typical cases (only cases with a 处分决定)."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     if not (title or "").strip():
         raise ValidationFailed("通报标题不能为空。", fields={"title": "必填"})
     if channel and channel not in labels(session, "notice_channel"):
@@ -723,7 +723,7 @@ def open_rectification(
     case.events.append(
         CaseStageEvent(
             stage="rectification",
-            on_date=today or dt.date.today(),
+            on_date=today or clock.today(),
             note=f"以案促改：生成整改事项 {len(created)} 项",
             actor_id=_actor_id(actor),
         )

@@ -8,7 +8,7 @@ from pyramid.view import view_config
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from whirlwind import changelog
+from whirlwind import changelog, clock
 from whirlwind.attachments.services import for_owner, store_upload
 from whirlwind.cases import services
 from whirlwind.cases.common import (
@@ -19,7 +19,6 @@ from whirlwind.cases.common import (
     limits,
     load,
     refs,
-    today,
     unit_choices,
 )
 from whirlwind.cases.models import (
@@ -79,7 +78,7 @@ def _list_context(request, f: Filters):
 def clue_list(request):
     f = Filters.from_request(request)
     lim = limits(request)
-    stmt = clue_statement(request.identity, f, lim, today())
+    stmt = clue_statement(request.identity, f, lim, clock.today())
     page = paginate(request.dbsession, stmt, *page_params(request))
     persons, categories = clue_extras(request.dbsession, [c.id for c in page.items])
     return dict(
@@ -87,7 +86,7 @@ def clue_list(request):
         page=page,
         persons=persons,
         clue_categories=categories,
-        colour=lambda c: lim.colour(c.due_date, today()),
+        colour=lambda c: lim.colour(c.due_date, clock.today()),
     )
 
 
@@ -95,7 +94,7 @@ def clue_list(request):
 def clue_export(request):
     f = Filters.from_request(request)
     lim = limits(request)
-    stmt = clue_statement(request.identity, f, lim, today()).limit(EXPORT_LIMIT)
+    stmt = clue_statement(request.identity, f, lim, clock.today()).limit(EXPORT_LIMIT)
     clues = list(request.dbsession.scalars(stmt).unique())
     persons, categories = clue_extras(request.dbsession, [c.id for c in clues])
     src = labels_for(request, "clue_source")
@@ -129,14 +128,14 @@ def clue_export(request):
             c.amount_involved,
             c.status_label,
             c.due_date,
-            COLOURS.get(lim.colour(c.due_date, today()) or "", ""),
+            COLOURS.get(lim.colour(c.due_date, clock.today()) or "", ""),
         ]
         if show_reporter:
             row += [c.reporter_name, c.reporter_phone]
         rows.append(row)
     wb = new_workbook()
     add_sheet(wb, "问题线索", headers, rows)
-    return workbook_response(wb, f"问题线索-{today():%Y%m%d}.xlsx")
+    return workbook_response(wb, f"问题线索-{clock.today():%Y%m%d}.xlsx")
 
 
 def _clue_form(request):
@@ -175,7 +174,7 @@ def clue_new(request):
         return HTTPFound(request.route_url("cases.clue", id=clue.id))
 
     result = handle_form(
-        request, form, on_success, appstruct={"received_date": today(), "persons": [{}]}
+        request, form, on_success, appstruct={"received_date": clock.today(), "persons": [{}]}
     )
     if isinstance(result, dict):
         result.update(title="登记问题线索", back=request.route_path("cases.index"))
@@ -325,8 +324,8 @@ def clue_detail(request):
             m.value: [(o.value, o.label) for o in outs] for m, outs in MODE_OUTCOMES.items()
         },
         "close_reasons": CLOSE_REASONS,
-        "colour": lim.colour(clue.due_date, today()),
-        "today": today(),
+        "colour": lim.colour(clue.due_date, clock.today()),
+        "today": clock.today(),
         "attachments": for_owner(session, "clue", [clue.id])[clue.id],
         "entries": _history(request, clue),
         "DisposalState": DisposalState,
@@ -360,7 +359,9 @@ def _clue_page_of_disposal(request):
 def clue_propose(request):
     clue = _load_clue(request)
     data = parse(ProposeSchema(), request)
-    d = services.propose_disposal(request.dbsession, actor(request), clue, today=today(), **data)
+    d = services.propose_disposal(
+        request.dbsession, actor(request), clue, today=clock.today(), **data
+    )
     return _back(request, clue, f"已提出拟办意见：{d.mode_label}，等待审批。")
 
 
@@ -396,7 +397,7 @@ def disposal_approve(request):
         d,
         case_fields=case_fields,
         limits=limits(request),
-        today=today(),
+        today=clock.today(),
         **data,
     )
     if d.mode == DisposalMode.OPEN_CASE:
@@ -413,7 +414,7 @@ def disposal_reject(request):
     d = _disposal(request)
     data = parse(RejectSchema(), request)
     services.reject_disposal(
-        request.dbsession, actor(request), d, limits=limits(request), today=today(), **data
+        request.dbsession, actor(request), d, limits=limits(request), today=clock.today(), **data
     )
     return _back(request, d.clue, "已退回拟办意见，请重新提出处置意见。")
 
@@ -425,7 +426,7 @@ def disposal_reject(request):
 def disposal_response(request):
     d = _disposal(request)
     data = parse(ResponseSchema(), request)
-    services.record_response(request.dbsession, actor(request), d, today=today(), **data)
+    services.record_response(request.dbsession, actor(request), d, today=clock.today(), **data)
     return _back(request, d.clue, "已登记。")
 
 
@@ -437,7 +438,7 @@ def disposal_conclude(request):
     d = _disposal(request)
     data = parse(ConcludeSchema(), request)
     result = services.conclude_disposal(
-        request.dbsession, actor(request), d, limits=limits(request), today=today(), **data
+        request.dbsession, actor(request), d, limits=limits(request), today=clock.today(), **data
     )
     if result is not d:
         return _back(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import select
 
 from whirlwind.cases.limits import request_limits
@@ -79,10 +77,6 @@ def filter_units(request) -> list[tuple[int, str]]:
 
 def load(request, model, key: str = "id"):
     return get_visible(request.dbsession, request.identity, model, request.matchdict[key])
-
-
-def today() -> dt.date:
-    return dt.date.today()
 
 
 def limits(request):

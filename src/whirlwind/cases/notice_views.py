@@ -7,8 +7,9 @@ from pyramid.view import view_config
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from whirlwind import clock
 from whirlwind.cases import casework
-from whirlwind.cases.common import actor, labels_for, refs, today
+from whirlwind.cases.common import actor, labels_for, refs
 from whirlwind.cases.models import Case, CaseStage, PublicNotice, PublicNoticeEntry
 from whirlwind.cases.schemas import notice_schema, with_csrf
 from whirlwind.forms import handle_form, make_form
@@ -67,14 +68,14 @@ def notice_new(request):
             actor(request),
             org=request.identity.org,
             entries=[(c, None) for c in chosen],
-            today=today(),
+            today=clock.today(),
             **data,
         )
         request.session.flash(f"已登记通报曝光“{notice.title}”。", "success")
         return HTTPFound(request.route_url("cases.notices"))
 
     preset = request.GET.get("case")
-    appstruct = {"issued_on": today(), "cases": {preset} if preset in by_id else set()}
+    appstruct = {"issued_on": clock.today(), "cases": {preset} if preset in by_id else set()}
     result = handle_form(request, form, on_success, appstruct=appstruct)
     if isinstance(result, dict):
         result.update(

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import func, select
 
-from whirlwind import changelog
+from whirlwind import changelog, clock
 from whirlwind.cases.casework import (  # noqa: F401 (open_case, record_historical_case: public API)
     SUBJECT_FIELDS,
     open_case,
@@ -181,7 +181,7 @@ def create_clue(
     unknown = set(extra) - CLUE_EXTRA_FIELDS
     if unknown:
         raise TypeError(f"create_clue: unknown fields {sorted(unknown)}")
-    today = today or dt.date.today()
+    today = today or clock.today()
     title = (title or "").strip()
     if not title:
         raise ValidationFailed("线索标题不能为空。", fields={"title": "必填"})
@@ -257,7 +257,7 @@ def update_clue(session, actor, clue: Clue, *, version: int | None = None, **fie
     if "title" in fields and not (fields["title"] or "").strip():
         raise ValidationFailed("线索标题不能为空。", fields={"title": "必填"})
     received = fields.get("received_date", clue.received_date)
-    if received is None or received > dt.date.today():
+    if received is None or received > clock.today():
         raise ValidationFailed(
             "受理日期不能为空，也不能晚于今天。", fields={"received_date": "日期无效"}
         )
@@ -342,7 +342,7 @@ def propose_disposal(
     today: dt.date | None = None,
 ) -> ClueDisposal:
     """拟办意见: propose one of the six disposal modes; it waits for approval."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     try:
         mode = DisposalMode(mode)
     except ValueError:
@@ -393,7 +393,7 @@ def approve_disposal(
     """审批 (or 上会): the proposed mode starts. Returns the new ``Case`` for 立案审查调查,
     else the disposal. ``case_fields`` (number, title, case_type, investigators,
     review_unit) are passed to ``open_case``."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     clue = disposal.clue
     if disposal.state != DisposalState.PROPOSED:
         raise InvalidTransition("该处置意见不在待审批状态。")
@@ -466,7 +466,7 @@ def reject_disposal(
     today: dt.date | None = None,
 ) -> ClueDisposal:
     """Not approved (不同意): the clue goes back to 已登记 for a new proposal."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     if disposal.state != DisposalState.PROPOSED:
         raise InvalidTransition("该处置意见不在待审批状态。")
     if not (note or "").strip():
@@ -497,7 +497,7 @@ def record_response(
 ) -> ClueDisposal:
     """谈话函询: the talk record or the written reply (method "talk" / "letter");
     初步核实: the 初核报告 signed by the team."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     mode = DisposalMode(disposal.mode)
     if disposal.state != DisposalState.IN_PROGRESS or mode not in (
         DisposalMode.TALK_INQUIRY,
@@ -533,7 +533,7 @@ def conclude_disposal(
 ) -> ClueDisposal:
     """Record the outcome of 谈话函询 / 初步核实 / 暂存待查 (§4.4) and take the next step:
     close the clue, transfer it, or propose the next mode (returned as the new disposal)."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     clue = disposal.clue
     mode = DisposalMode(disposal.mode)
     if disposal.state != DisposalState.IN_PROGRESS:

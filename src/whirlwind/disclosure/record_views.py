@@ -9,7 +9,7 @@ from pyramid.view import view_config
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from whirlwind import changelog
+from whirlwind import changelog, clock
 from whirlwind.attachments.services import for_owner, store_upload
 from whirlwind.disclosure import services
 from whirlwind.disclosure.models import (
@@ -29,7 +29,6 @@ from whirlwind.disclosure.schemas import (
     RecordEditForm,
     RecordForm,
 )
-from whirlwind.disclosure.views import today
 from whirlwind.errors import NotFound, ValidationFailed
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
 from whirlwind.forms import handle_form, make_form
@@ -125,7 +124,7 @@ def records_export(request):
             if not r.catalog_item.is_periodic
             else r.catalog_item.period(r.period).due(r.catalog_item.deadline_days),
             r.published_on,
-            today(),
+            clock.today(),
         )
         rows.append(
             [
@@ -185,7 +184,7 @@ def _obligation_from_params(request):
             p.get("catalog_item_id"),
             p.get("period"),
             event_date=event_date,
-            today=today(),
+            today=clock.today(),
         )
     except ValidationFailed:
         # An event item reached without a date: the form asks for it.
@@ -205,7 +204,9 @@ def record_new(request):
     form = make_form(request, schema, buttons=("保存公开记录",), formid="record")
 
     def on_success(data):
-        record = services.create_record(request.dbsession, request.identity, data, today=today())
+        record = services.create_record(
+            request.dbsession, request.identity, data, today=clock.today()
+        )
         request.session.flash(
             f"已登记{record.org.name}“{record.catalog_item.title}”{record.period_label}的公开。",
             "success",
@@ -215,7 +216,7 @@ def record_new(request):
     defaults = {
         "org_id": ob.org.id,
         "catalog_item_id": ob.item.id,
-        "published_on": today(),
+        "published_on": clock.today(),
         "period": ob.period.key if ob.period and ob.item.is_periodic else "",
     }
     if ob.period and not ob.item.is_periodic:
@@ -269,7 +270,7 @@ def record_view(request):
     return {
         "record": record,
         "due": due,
-        "status": classify(due, record.published_on, today()),
+        "status": classify(due, record.published_on, clock.today()),
         "checks": checks,
         "failures": failures,
         "attachments": for_owner(session, "disclosure_record", [record.id])[record.id],
@@ -289,7 +290,7 @@ def record_edit(request):
     def on_success(data):
         version = data.pop("version", None)
         services.update_record(
-            request.dbsession, request.identity, record, data, version=version, today=today()
+            request.dbsession, request.identity, record, data, version=version, today=clock.today()
         )
         request.session.flash("公开记录已修改。", "success")
         return HTTPFound(request.route_url("disclosure.record", id=record.id))
@@ -339,12 +340,14 @@ def check_new(request):
         p.get("org_id"),
         p.get("catalog_item_id"),
         p.get("period"),
-        today=today(),
+        today=clock.today(),
     )
     form = make_form(request, CheckForm(), buttons=("保存检查结果",), formid="check")
 
     def on_success(data):
-        check = services.record_check(request.dbsession, request.identity, data, today=today())
+        check = services.record_check(
+            request.dbsession, request.identity, data, today=clock.today()
+        )
         if check.passed:
             request.session.flash("检查结果已保存：合格。", "success")
             return HTTPFound(_calendar_url(request, check.org_id, ob.period.start))
@@ -355,7 +358,7 @@ def check_new(request):
         "org_id": ob.org.id,
         "catalog_item_id": ob.item.id,
         "period": ob.period.key,
-        "checked_on": today(),
+        "checked_on": clock.today(),
     }
     result = handle_form(request, form, on_success, appstruct=defaults)
     if isinstance(result, dict):
@@ -364,7 +367,7 @@ def check_new(request):
             title="三务公开检查",
             ob=ob,
             record=record,
-            status=services.status_of(request.dbsession, ob, today()),
+            status=services.status_of(request.dbsession, ob, clock.today()),
         )
     return result
 
@@ -413,7 +416,7 @@ def failure_new(request):
             p.get("org_id"),
             p.get("catalog_item_id"),
             p.get("period"),
-            today=today(),
+            today=clock.today(),
         )
         kind = FailureKind.MISSING
         problem = services.default_problem(ob, kind)
@@ -421,7 +424,7 @@ def failure_new(request):
 
     def on_success(data):
         failure = services.open_failure(
-            session, request.identity, kind=kind, data=data, check=check, ob=ob, today=today()
+            session, request.identity, kind=kind, data=data, check=check, ob=ob, today=clock.today()
         )
         request.session.flash(
             f"已转为整改事项（问题编号 {failure.number}），进入整改台账。", "success"
@@ -430,7 +433,7 @@ def failure_new(request):
 
     defaults = {
         "problem": problem,
-        "deadline": today() + dt.timedelta(days=30),
+        "deadline": clock.today() + dt.timedelta(days=30),
         "measure": "立即补充公开，并由村(居)务监督委员会复核。",
     }
     result = handle_form(request, form, on_success, appstruct=defaults)

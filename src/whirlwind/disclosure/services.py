@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from whirlwind import changelog
+from whirlwind import changelog, clock
 from whirlwind.disclosure.models import (
     REVIEWER_BODIES,
     AppliesTo,
@@ -178,7 +178,7 @@ def resolve(
     event_date: dt.date | None = None,
     today: dt.date | None = None,
 ) -> Obligation:
-    today = today or dt.date.today()
+    today = today or clock.today()
     org = get_unit(session, identity, org_id)
     item = get_catalog_item(session, item_id)
     if not item.applies(org.level):
@@ -279,7 +279,7 @@ def _check_record_fields(session, ob: Obligation, data: dict, today: dt.date) ->
 
 def create_record(session, actor, data: dict, *, today: dt.date | None = None) -> DisclosureRecord:
     """登记公开: one record per (org, item, period)."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     ob = resolve(
         session,
         actor,
@@ -324,7 +324,7 @@ def update_record(
     version: int | None = None,
     today: dt.date | None = None,
 ) -> DisclosureRecord:
-    today = today or dt.date.today()
+    today = today or clock.today()
     if version is not None and int(version) != record.version:
         raise StaleVersion()
     ob = Obligation(record.org, record.catalog_item, record.catalog_item.period(record.period))
@@ -343,7 +343,7 @@ def update_record(
 def record_check(session, actor, data: dict, *, today: dt.date | None = None) -> DisclosureCheck:
     """记录检查: 合格, or 不合格 with at least one §5.11 reason. Without a publication only
     不合格 is possible (a missing disclosure cannot pass)."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     ob = resolve(
         session,
         actor,
@@ -427,7 +427,7 @@ def open_failure(
 ) -> DisclosureFailure:
     """转整改: record the failure and open one rectification item (with its responsibility
     package) in the ledger, source_type "disclosure", source_id = the failure."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     if kind == FailureKind.CHECK:
         if check is None:
             raise ValidationFailed("缺少检查记录。")

@@ -3,11 +3,10 @@ the city overview per district, and their Excel exports."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
+from whirlwind import clock
 from whirlwind.disclosure import stats
 from whirlwind.disclosure.periods import STATUS_LABELS, Status, month_label
 from whirlwind.disclosure.services import catalog_items, get_unit
@@ -20,15 +19,11 @@ from whirlwind.scoping import get_visible
 from whirlwind.security import Permission
 
 
-def today() -> dt.date:
-    return dt.date.today()
-
-
 def year_param(request) -> int:
     try:
-        year = int(request.params.get("year") or today().year)
+        year = int(request.params.get("year") or clock.today().year)
     except ValueError:
-        year = today().year
+        year = clock.today().year
     return min(max(year, 2000), 2100)
 
 
@@ -53,7 +48,7 @@ def index(request):
 def calendar(request):
     org = get_unit(request.dbsession, request.identity, request.matchdict["org_id"])
     year = year_param(request)
-    cal = stats.unit_calendar(request.dbsession, org, year, today())
+    cal = stats.unit_calendar(request.dbsession, org, year, clock.today())
     return {
         "org": org,
         "cal": cal,
@@ -73,7 +68,7 @@ def calendar(request):
 def calendar_export(request):
     org = get_unit(request.dbsession, request.identity, request.matchdict["org_id"])
     year = year_param(request)
-    cal = stats.unit_calendar(request.dbsession, org, year, today())
+    cal = stats.unit_calendar(request.dbsession, org, year, clock.today())
     channels = request_labels(request, "disclosure_channel")
     reasons = request_labels(request, "disclosure_failure")
     rows = []
@@ -156,7 +151,7 @@ def rates(request):
         request.identity,
         unit,
         year,
-        today(),
+        clock.today(),
         limit=size,
         offset=(page_no - 1) * size,
     )
@@ -178,7 +173,7 @@ def rates_export(request):
     if unit.level not in ("street", "district"):
         raise NotFound("请选择街道或区。")
     year = year_param(request)
-    result = stats.unit_rates_all(request.dbsession, request.identity, unit, year, today())
+    result = stats.unit_rates_all(request.dbsession, request.identity, unit, year, clock.today())
     wb = new_workbook()
     add_sheet(
         wb,
@@ -227,14 +222,14 @@ def rates_export(request):
 )
 def city(request):
     year = year_param(request)
-    result = stats.city_rates(request.dbsession, request.identity, year, today())
+    result = stats.city_rates(request.dbsession, request.identity, year, clock.today())
     return {"r": result, "year": year, "month_label": month_label}
 
 
 @view_config(route_name="disclosure.city_export", permission=Permission.DISCLOSURE_VIEW)
 def city_export(request):
     year = year_param(request)
-    result = stats.city_rates(request.dbsession, request.identity, year, today())
+    result = stats.city_rates(request.dbsession, request.identity, year, clock.today())
     wb = new_workbook()
     headers = [
         "区",

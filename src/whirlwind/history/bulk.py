@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import and_, bindparam, func, literal, or_, select, text, union_all
 
-from whirlwind import changelog
+from whirlwind import changelog, clock
 from whirlwind.cases.casework import SUBJECT_FIELDS, stage_due, validate_handling
 from whirlwind.cases.limits import DEFAULT
 from whirlwind.cases.models import (
@@ -356,7 +356,7 @@ def import_historical(
     e.g. a case is logged as created in investigation, then 立案, then its stage. This
     function writes the same rows per record (see tests/search/test_import_bulk.py).
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     records = list(records)
     if not records:
         return []

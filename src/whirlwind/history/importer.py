@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import select
 
-from whirlwind import tabular
+from whirlwind import clock, tabular
 from whirlwind.errors import DomainError, ValidationFailed
 from whirlwind.orgs.models import Org
 from whirlwind.scoping import scope
@@ -150,7 +150,7 @@ def validate(
     importing user's jurisdiction."""
     from whirlwind.reference.services import labels
 
-    today = today or dt.date.today()
+    today = today or clock.today()
     result = Validation()
     table = [r for r in table if any(c.strip() for c in r)]
     if not table:

@@ -15,19 +15,11 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from whirlwind import changelog
+from whirlwind import changelog, clock
 from whirlwind.db import utcnow
 from whirlwind.errors import Conflict, InvalidTransition, NotFound, StaleVersion, ValidationFailed
 from whirlwind.ledger.models import ExtensionRequest, ExtensionStatus, ItemStatus, RectificationItem
 from whirlwind.orgs.models import OrgClosure
-
-
-def _today() -> dt.date:
-    try:
-        from whirlwind.clock import today
-    except ImportError:  # pragma: no cover - before the shared clock existed
-        return dt.date.today()
-    return today()
 
 
 def _check_version(record, version) -> None:
@@ -80,7 +72,7 @@ def request_extension(
         raise InvalidTransition("您没有申请延期的权限（需要填报整改进展的权限）。")
     if item.status == ItemStatus.CLEARED:
         raise InvalidTransition("事项已销号，不能申请延期。")
-    today = today or _today()
+    today = today or clock.today()
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("请填写延期理由。", fields={"reason": "必填"})
@@ -158,7 +150,7 @@ def decide_extension(
     if refusal:
         raise InvalidTransition(refusal)
     note = (note or "").strip()
-    today = today or _today()
+    today = today or clock.today()
     item = req.item
     if approve:
         if item.status == ItemStatus.CLEARED:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from whirlwind import changelog
+from whirlwind import changelog, clock
 from whirlwind.errors import Forbidden, InvalidTransition, NotFound, StaleVersion, ValidationFailed
 from whirlwind.ledger.models import (
     PACKAGE_LEVELS,
@@ -76,7 +76,7 @@ def create_item(
         raise ValidationFailed(f"未知的整改事项来源：{source_type}") from None
     if not (problem or "").strip():
         raise ValidationFailed("问题描述不能为空。", fields={"problem": "必填"})
-    today = today or dt.date.today()
+    today = today or clock.today()
     if deadline < today:
         raise ValidationFailed("整改期限不能早于今天。", fields={"deadline": "期限已过"})
     item = RectificationItem(
@@ -112,7 +112,7 @@ def items_for_source(session, source_type: str, source_id: int) -> list[Rectific
 
 def source_progress(items: list[RectificationItem]) -> dict:
     """Counts a source page shows: total, cleared, open, overdue (as of today)."""
-    today = dt.date.today()
+    today = clock.today()
     cleared = sum(1 for i in items if i.is_cleared)
     overdue = sum(1 for i in items if not i.is_cleared and i.deadline < today)
     return {

@@ -3,8 +3,6 @@ sign-off, progress board per level, overdue lists, my packages."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import colander
 import deform
 from pyramid.httpexceptions import HTTPFound
@@ -13,7 +11,7 @@ from pyramid.view import view_config
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from whirlwind import forms
+from whirlwind import clock, forms
 from whirlwind.attachments.services import check_file, for_owner, store_upload
 from whirlwind.changelog import history
 from whirlwind.deadlines import colour_for_due, overdue_days
@@ -53,10 +51,6 @@ SOURCE_ROUTES = {
     "case": "cases.case",
     "committee_report": "audits.report",
 }
-
-
-def today(request) -> dt.date:
-    return dt.date.today()
 
 
 def source_url(request, item) -> str | None:
@@ -150,7 +144,7 @@ def _row_view(request, item, day):
 )
 def index(request):
     filters = queries.LedgerFilters.from_params(request.params)
-    day = today(request)
+    day = clock.today()
     stmt = queries.item_query(request.identity, filters, day, request.registry.settings)
     page_no, size = page_params(request)
     page = paginate(request.dbsession, stmt, page_no, size)
@@ -193,7 +187,7 @@ COLOUR_NAMES = {"red": "红", "yellow": "黄", "blue": "蓝"}
 def export(request):
     """Excel of exactly the filtered rows (the same scoped query as the list)."""
     filters = queries.LedgerFilters.from_params(request.params)
-    day = today(request)
+    day = clock.today()
     stmt = queries.item_query(request.identity, filters, day, request.registry.settings)
     rows = []
     for item in request.dbsession.scalars(stmt).unique():
@@ -235,7 +229,7 @@ def _load_item(request) -> RectificationItem:
 )
 def item_page(request):
     item = _load_item(request)
-    session, day = request.dbsession, today(request)
+    session, day = request.dbsession, clock.today()
     notes = list(
         session.scalars(
             select(ProgressNote)
@@ -338,7 +332,7 @@ def extension_request(request):
         item,
         new_deadline=data["new_deadline"],
         reason=data["reason"],
-        today=today(request),
+        today=clock.today(),
     )
     request.session.flash("延期申请已提交，待上一级审批。", "success")
     return HTTPFound(request.route_url("ledger.item", id=item.id, _anchor="extensions"))
@@ -369,7 +363,7 @@ def extension_decide(request):
         approve=data["decision"] == "approve",
         note=data["note"],
         version=data["version"],
-        today=today(request),
+        today=clock.today(),
     )
     request.session.flash(f"延期申请{req.status_label}。", "success")
     return HTTPFound(request.route_url("ledger.item", id=req.item_id, _anchor="extensions"))
@@ -412,7 +406,7 @@ def board(request):
     except ValueError:
         campaign = None
     rows, totals, param, heading = queries.board(
-        request.dbsession, request.identity, today(request), campaign=campaign
+        request.dbsession, request.identity, clock.today(), campaign=campaign
     )
     return {
         "rows": rows,
@@ -429,7 +423,7 @@ def board(request):
     permission=Permission.LEDGER_VIEW,
 )
 def overdue(request):
-    day = today(request)
+    day = clock.today()
     summary, param, heading = queries.overdue_summary(
         request.dbsession, request.identity, day, request.registry.settings
     )
@@ -455,7 +449,7 @@ def overdue(request):
     permission=Permission.LEDGER_VIEW,
 )
 def my_packages(request):
-    session, day = request.dbsession, today(request)
+    session, day = request.dbsession, clock.today()
     packages = queries.my_packages(session, request.identity)
     items = queries.items_by_package(session, [p.id for p in packages])
     entries = []

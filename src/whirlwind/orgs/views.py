@@ -4,7 +4,6 @@ jurisdiction: a unit outside it answers 404."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter, defaultdict
 
 from pyramid.httpexceptions import HTTPFound
@@ -12,7 +11,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import func, or_, select
 
-from whirlwind import changelog
+from whirlwind import changelog, clock
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
 from whirlwind.forms import handle_form, make_form
 from whirlwind.orgs import schemas, services
@@ -144,7 +143,7 @@ def _export(request, stmt):
         ["编码", "名称", "层级", "上级编码", "党组织名称", "党组织类型", "状态", "已并入"],
         rows,
     )
-    return workbook_response(wb, f"组织机构-{dt.date.today():%Y%m%d}.xlsx")
+    return workbook_response(wb, f"组织机构-{clock.today():%Y%m%d}.xlsx")
 
 
 @view_config(
@@ -258,10 +257,6 @@ def edit(request):
     )
 
 
-def _today():
-    return dt.date.today()
-
-
 @view_config(
     route_name="orgs.rename", permission=Permission.ORGS_MANAGE, renderer=TEMPLATES + "form.jinja2"
 )
@@ -284,7 +279,7 @@ def rename(request):
     return _form_page(
         f"更名：{org.name}",
         handle_form(
-            request, form, on_success, appstruct={"version": org.version, "on_date": _today()}
+            request, form, on_success, appstruct={"version": org.version, "on_date": clock.today()}
         ),
         org,
         "原名称、更名原因和日期记入本单位的历史沿革；已有记录仍挂在本单位下。",
@@ -327,7 +322,7 @@ def move(request):
     return _form_page(
         f"调整上级单位：{org.name}",
         handle_form(
-            request, form, on_success, appstruct={"version": org.version, "on_date": _today()}
+            request, form, on_success, appstruct={"version": org.version, "on_date": clock.today()}
         ),
         org,
         "本单位连同全部下级单位一起调整；原上级单位记入历史沿革。",
@@ -372,7 +367,7 @@ def merge(request):
     return _form_page(
         f"撤并：把{org.name}并入其他单位",
         handle_form(
-            request, form, on_success, appstruct={"version": org.version, "on_date": _today()}
+            request, form, on_success, appstruct={"version": org.version, "on_date": clock.today()}
         ),
         org,
         "撤村并居：本单位停用并标记“已并入”目标单位；本单位已有的记录保持不变，仍挂在本单位下，"
@@ -405,7 +400,7 @@ def deactivate(request):
     return _form_page(
         f"停用：{org.name}",
         handle_form(
-            request, form, on_success, appstruct={"version": org.version, "on_date": _today()}
+            request, form, on_success, appstruct={"version": org.version, "on_date": clock.today()}
         ),
         org,
         "停用后本单位不再出现在新建记录的单位选项中；已有记录全部保留。",

@@ -7,6 +7,7 @@ import decimal
 
 from pyramid.view import view_config
 
+from whirlwind import clock
 from whirlwind.reference.services import request_labels
 from whirlwind.reports import cache
 from whirlwind.reports import dashboard as d
@@ -19,10 +20,6 @@ from whirlwind.security import Permission
 from whirlwind.targets.models import TARGET_STATUS_LABELS
 
 WAN = decimal.Decimal(10000)
-
-
-def today() -> dt.date:
-    return dt.date.today()
 
 
 def wan(value) -> float:
@@ -373,7 +370,7 @@ SECTIONS = [
 )
 def dashboard(request):
     links = Links(request)
-    day = today()
+    day = clock.today()
     ttl = cache_seconds(request.registry.settings)
     sections = []
     computed_at = None

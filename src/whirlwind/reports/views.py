@@ -9,6 +9,7 @@ import re
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from whirlwind import clock
 from whirlwind.cases.limits import Limits
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
 from whirlwind.orgs.models import Org
@@ -25,10 +26,6 @@ REPORTS = {
     "quarterly": ("quarter", "季调度"),
     "annual": ("year", "年考核"),
 }
-
-
-def today() -> dt.date:
-    return dt.date.today()
 
 
 def chosen_unit(request) -> Org:
@@ -56,7 +53,7 @@ def unit_choices(request) -> list[tuple[int, str]]:
 def build(request, name: str):
     kind, title = REPORTS[name]
     unit = chosen_unit(request)
-    period = parse(kind, request.params.get("period"), today())
+    period = parse(kind, request.params.get("period"), clock.today())
     session, identity, settings = request.dbsession, request.identity, request.registry.settings
     if name == "monthly":
         labels = {k: request_labels(request, k) for k in ("clue_source", "problem_category")}
@@ -67,13 +64,13 @@ def build(request, name: str):
             period,
             labels,
             settings,
-            today=today(),
+            today=clock.today(),
             limits=Limits.from_settings(settings),
         )
     elif name == "quarterly":
         sections = periodic.quarterly(session, identity, unit, period)
     else:
-        sections = periodic.annual(session, identity, unit, period, today(), settings)
+        sections = periodic.annual(session, identity, unit, period, clock.today(), settings)
     return unit, period, title, sections
 
 
@@ -111,14 +108,14 @@ def report_page(request):
     if printing:
         request.override_renderer = "whirlwind:reports/templates/report_print.jinja2"
     return {
-        "today": today(),
+        "today": clock.today(),
         "name": name,
         "title": title,
         "unit": unit,
         "period": period,
         "sections": sections,
         "units": unit_choices(request),
-        "periods": period_choices(REPORTS[name][0], today()),
+        "periods": period_choices(REPORTS[name][0], clock.today()),
         "kind_label": KINDS[REPORTS[name][0]],
         "export_url": request.route_path(f"reports.{name}_export", _query=query),
         "print_url": request.route_path(f"reports.{name}", _query={**query, "print": "1"}),
@@ -148,7 +145,7 @@ def report_export(request):
         ("报告", title),
         ("单位", unit.name),
         ("报告期", period.label),
-        ("导出日期", today().isoformat()),
+        ("导出日期", clock.today().isoformat()),
     ):
         info.append(row)
     info.column_dimensions["A"].width = 12
@@ -182,7 +179,7 @@ def stars_page(request):
     page = paginate(session, stars.units_statement(identity, unit_id), *page_params(request))
     levels = stars.levels_of(session, [o.id for o in page.items], year_list)
     rows = [(o, levels[o.id], stars.trend(levels[o.id], year_list)) for o in page.items]
-    year = year_list[-1] if year_list else today().year
+    year = year_list[-1] if year_list else clock.today().year
     dist = stars.distribution(session, identity, unit_id, year)
     guided = stars.guided_rows(dist)
     dist_chart = bar_chart(

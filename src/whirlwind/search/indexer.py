@@ -15,7 +15,6 @@ rebuilt from the database as it is now). Web workers never write (see ``query``)
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import multiprocessing
 import os
@@ -30,6 +29,7 @@ from sqlalchemy import func, select
 from whoosh import index as windex
 from whoosh.writing import LockError
 
+from whirlwind import clock
 from whirlwind.faults import pause_point
 from whirlwind.outbox import SearchOutbox
 from whirlwind.search import documents
@@ -94,7 +94,7 @@ def outdated(base: str) -> bool:
 
 def new_generation(base: str) -> str:
     os.makedirs(base, exist_ok=True)
-    name = "gen-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    name = "gen-" + clock.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     path = os.path.join(base, name)
     os.makedirs(path)
     windex.create_in(path, make_schema())

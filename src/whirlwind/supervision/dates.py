@@ -1,19 +1,8 @@
-"""Today and this year in Asia/Shanghai, for the supervision area."""
+"""This year in Asia/Shanghai, for the supervision area (today is ``whirlwind.clock``)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def today() -> dt.date:
-    try:
-        from whirlwind import clock
-    except ImportError:  # the shared clock module
-        return dt.datetime.now(SHANGHAI).date()
-    return clock.today()
+from whirlwind.clock import today
 
 
 def this_year() -> int:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from whirlwind import changelog, tabular
+from whirlwind import changelog, clock, tabular
 from whirlwind.errors import Forbidden, InvalidTransition, NotFound, StaleVersion, ValidationFailed
 from whirlwind.ledger.models import (
     ItemSource,
@@ -864,7 +864,7 @@ def clear_target(
     if not gaps["ready"]:
         raise InvalidTransition("不能整顿销号：" + "".join(gaps["messages"]))
     target.status = TargetStatus.CLEARED
-    target.cleared_date = today or dt.date.today()
+    target.cleared_date = today or clock.today()
     changelog.set_action(target, "整顿销号")
     session.flush()
 

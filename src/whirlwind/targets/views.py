@@ -3,14 +3,12 @@ targets with plan, package, acceptance, clearing and re-check."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import colander
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 from sqlalchemy import func, or_, select
 
-from whirlwind import forms
+from whirlwind import clock, forms
 from whirlwind.changelog import history
 from whirlwind.errors import ValidationFailed
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
@@ -161,7 +159,7 @@ def export(request):
         ),
         rows,
     )
-    return workbook_response(wb, f"整顿对象-{dt.date.today().isoformat()}.xlsx")
+    return workbook_response(wb, f"整顿对象-{clock.today().isoformat()}.xlsx")
 
 
 # --- Campaigns -------------------------------------------------------------------------
@@ -218,7 +216,7 @@ def campaign_new(request):
         title="新建年度整顿",
         back=request.route_path("targets.campaigns"),
         appstruct={
-            "year": dt.date.today().year,
+            "year": clock.today().year,
             "selection_mode": "ranked",
             "ratio": defaults["ratio"],
             "per_district": True,
@@ -434,7 +432,7 @@ def detail(request):
     target = _target(request)
     session = request.dbsession
     items = ts.target_items(session, target.id)
-    today = dt.date.today()
+    today = clock.today()
     identity = request.identity
     status = TargetStatus(target.status)
     can_edit = identity.can(Permission.TARGETS_EDIT)
@@ -635,7 +633,7 @@ def acceptance(request):
         on_success,
         title=f"验收：{target.org.name}",
         back=request.route_path("targets.detail", id=target.id),
-        appstruct={"version": target.version, "date": dt.date.today()},
+        appstruct={"version": target.version, "date": clock.today()},
         note=f"得分 ≥ {c.pass_score} 且不满意率不超过 {c.max_dissatisfied}% 为通过；本次整顿以{c.acceptance_level_label}验收为准。",
     )
 
@@ -658,5 +656,5 @@ def recheck(request):
         on_success,
         title=f"回头看：{target.org.name}",
         back=request.route_path("targets.detail", id=target.id),
-        appstruct={"version": target.version, "date": dt.date.today()},
+        appstruct={"version": target.version, "date": clock.today()},
     )
