@@ -45,6 +45,7 @@ def make_config(settings) -> Configurator:
     config.include("whirlwind.db")
     config.include("whirlwind.security")
     config.include("whirlwind.web")
+    config.include("whirlwind.deadlines")
     for area in AREAS:
         config.include(area)
     return config

@@ -48,7 +48,6 @@ from whirlwind.cases.models import (
     Clue,
 )
 from whirlwind.cases.queries import (
-    COLOURS,
     Filters,
     case_extras,
     case_statement,
@@ -64,6 +63,7 @@ from whirlwind.cases.schemas import (
     ResponseSchema,
     clue_schema,
 )
+from whirlwind.deadlines import COLOUR_LABELS, policy
 from whirlwind.forms import FiniteDecimal, date_range
 from whirlwind.ledger.services import items_for_source
 from whirlwind.orgs.models import Org
@@ -348,7 +348,7 @@ def _filters_query(request, statuses: list[str]):
         ),
         ("amount_min", _amount("涉及金额（下限）")),
         ("amount_max", _amount("涉及金额（上限）")),
-        ("colour", choice_filter("预警颜色", list(COLOURS))),
+        ("colour", choice_filter("预警颜色", list(COLOUR_LABELS))),
     )
     for name, node in nodes:
         node.name = name
@@ -399,7 +399,7 @@ def new_clue_schema(request):
 def clues_list(request):
     p = query_params(request, clue_query)
     stmt = clue_statement(
-        request.identity, Filters.from_request(request), limits(request), clock.today()
+        request.identity, Filters.from_request(request), policy(request), clock.today()
     )
     page = json_page(request, stmt, p, lambda c: c)
     persons, categories = clue_extras(request.dbsession, [c.id for c in page["items"]])
@@ -599,7 +599,7 @@ def disposals_conclude(request):
 def cases_list(request):
     p = query_params(request, case_query)
     stmt = case_statement(
-        request.identity, Filters.from_request(request), limits(request), clock.today()
+        request.identity, Filters.from_request(request), policy(request), clock.today()
     )
     page = json_page(request, stmt, p, lambda c: c)
     subjects = case_extras(request.dbsession, [c.id for c in page["items"]])

@@ -31,6 +31,7 @@ from whirlwind.api.framework import (
     text_filter,
 )
 from whirlwind.api.orgs import ORG_BRIEF, org_brief
+from whirlwind.deadlines import COLOUR_CHOICES
 from whirlwind.errors import NotFound
 from whirlwind.ledger import extensions, queries
 from whirlwind.ledger.models import (
@@ -247,7 +248,7 @@ class ItemQuery(ListQuery):
         "状态分组：open 未销号、review 审核中、cleared 已销号", list(queries.STATE_GROUPS)
     )
     overdue = choice_filter("是否逾期（1 逾期，0 未逾期）", ["1", "0"])
-    colour = choice_filter("预警颜色", list(queries.COLOURS))
+    colour = choice_filter("预警颜色", list(COLOUR_CHOICES))
     awaiting = choice_filter("待哪一级审核", list(queries.AWAITING))
     q = text_filter("关键词（问题、措施、责任人、单位）")
     sort = choice_filter("排序", list(queries.SORTS))

@@ -3,6 +3,8 @@ inspector's steps (receive, verify, convert to finding/item/clue, dismiss, feed 
 
 from __future__ import annotations
 
+from functools import partial
+
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 from sqlalchemy import select
@@ -19,6 +21,7 @@ from whirlwind.audits.schemas import (
 )
 from whirlwind.audits.views import T, _form_page, _unit_choices, parse, ref_choices
 from whirlwind.changelog import history
+from whirlwind.deadlines import policy
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
 from whirlwind.forms import handle_form, make_form
 from whirlwind.ledger.services import items_for_source, source_progress
@@ -56,6 +59,7 @@ def report_list(request):
         "units": filter_choices(request.dbsession, request.identity, f),
         "page": paginate(request.dbsession, _statement(request, f, status), page, size),
         "can_submit": request.identity.can(Permission.REPORTS_SUBMIT),
+        "colour": partial(reports.report_colour, policy(request), today=clock.today()),
     }
 
 
@@ -134,6 +138,7 @@ def report_view(request):
     items = items_for_source(session, "committee_report", report.id)
     return {
         "report": report,
+        "colour": reports.report_colour(policy(request), report, clock.today()),
         "finding": finding,
         "items": items,
         "progress": source_progress(items),

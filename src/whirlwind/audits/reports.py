@@ -16,6 +16,7 @@ from whirlwind import changelog, clock
 from whirlwind.audits import services
 from whirlwind.audits.models import OUTCOMES, CommitteeReport, ReportStatus
 from whirlwind.db import utcnow
+from whirlwind.deadlines import WarningPolicy
 from whirlwind.errors import InvalidTransition, ValidationFailed
 from whirlwind.ledger import services as ledger
 from whirlwind.ledger.models import ItemSource
@@ -40,6 +41,15 @@ ACTION_LABELS = {
     "dismiss": "不予采纳",
     "feedback": "反馈提交人",
 }
+# Until it is handled a report has no due date; it is coloured by its age (§5.24).
+UNHANDLED = (ReportStatus.SUBMITTED, ReportStatus.RECEIVED, ReportStatus.VERIFIED)
+
+
+def report_colour(warn: WarningPolicy, report: CommitteeReport, today: dt.date) -> str | None:
+    """The warning colour of an unhandled report by its age since it was submitted."""
+    if report.status not in UNHANDLED or report.created_at is None:
+        return None
+    return warn.colour_for_age(report.created_at.astimezone(clock.SHANGHAI).date(), today)
 
 
 def available_actions(identity, report: CommitteeReport) -> list[str]:

@@ -34,7 +34,13 @@ from whirlwind.cases.models import (
     PublicNotice,
     PublicNoticeEntry,
 )
-from whirlwind.cases.queries import COLOURS, Filters, case_extras, case_statement, clue_statement
+from whirlwind.cases.queries import (
+    Filters,
+    case_colour,
+    case_extras,
+    case_statement,
+    clue_statement,
+)
 from whirlwind.cases.schemas import (
     AdvanceSchema,
     EarlyReviewSchema,
@@ -45,6 +51,7 @@ from whirlwind.cases.schemas import (
     subject_form_schema,
     with_csrf,
 )
+from whirlwind.deadlines import COLOUR_CHOICES, COLOUR_LABELS, policy
 from whirlwind.errors import NotFound
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
 from whirlwind.forms import handle_form, make_form, parse
@@ -65,8 +72,8 @@ EXPORT_LIMIT = 20000
 )
 def case_list(request):
     f = Filters.from_request(request)
-    lim = limits(request)
-    stmt = case_statement(request.identity, f, lim, clock.today())
+    warn = policy(request)
+    stmt = case_statement(request.identity, f, warn, clock.today())
     page = paginate(request.dbsession, stmt, *page_params(request))
     return {
         "filters": f,
@@ -76,21 +83,21 @@ def case_list(request):
         "categories": category_choices(request),
         "stages": [("open", "未结案（全部）"), *CASE_STAGE_LABELS.items()],
         "units": filter_units(request),
-        "colours": COLOURS,
+        "colours": COLOUR_LABELS,
         "source_labels": labels_for(request, "clue_source"),
         "party_labels": labels_for(request, "party_sanction"),
         "state_labels": labels_for(request, "state_sanction"),
-        "colour": lambda c: lim.colour(c.due_date, clock.today()),
+        "colour": lambda c: case_colour(warn, c, clock.today()),
     }
 
 
 @view_config(route_name="cases.cases_export", permission=Permission.CASES_VIEW)
 def case_export(request):
     f = Filters.from_request(request)
-    lim = limits(request)
+    warn = policy(request)
     cases = list(
         request.dbsession.scalars(
-            case_statement(request.identity, f, lim, clock.today()).limit(EXPORT_LIMIT)
+            case_statement(request.identity, f, warn, clock.today()).limit(EXPORT_LIMIT)
         ).unique()
     )
     subjects = case_extras(request.dbsession, [c.id for c in cases])
@@ -131,7 +138,7 @@ def case_export(request):
                 c.amount_involved,
                 "、".join(p.name for _, p in subjects[c.id]),
                 c.due_date,
-                COLOURS.get(lim.colour(c.due_date, clock.today()) or "", ""),
+                COLOUR_LABELS.get(case_colour(warn, c, clock.today()) or "", ""),
             ]
             for c in cases
         ],
@@ -219,7 +226,7 @@ def _history(session, case: Case):
 def case_detail(request):
     session = request.dbsession
     case = _load_case(request)
-    lim = limits(request)
+    warn = policy(request)
     current = CaseStage(case.stage)
     next_stage = STAGE_ORDER[current.order + 1] if case.is_open else None
     notices = list(
@@ -242,8 +249,8 @@ def case_detail(request):
         "clues": clues,
         "next_stage": next_stage,
         "stage_order": STAGE_ORDER,
-        "colour": lim.colour(case.due_date, clock.today()),
-        "limits": lim,
+        "colour": case_colour(warn, case, clock.today()),
+        "limits": limits(request),
         "four_forms": FOUR_FORMS,
         "labels": {
             k: labels_for(request, k)
@@ -449,23 +456,24 @@ def case_rectify(request):
 )
 def overdue(request):
     """超期/预警清单: clues and cases whose time limit has passed (red) or is near (yellow)."""
-    lim = limits(request)
+    warn = policy(request)
     colour = request.GET.get("colour") if request.GET.get("colour") in ("red", "yellow") else "red"
     f = Filters(colour=colour, unit=Filters.from_request(request).unit)
     session = request.dbsession
-    clues = list(
-        session.scalars(clue_statement(request.identity, f, lim, clock.today()).limit(500)).unique()
-    )
-    cases = list(
-        session.scalars(case_statement(request.identity, f, lim, clock.today()).limit(500)).unique()
-    )
+    # Time limits only: a historical clue coloured by its age has no limit to be past.
+    clue_stmt = clue_statement(request.identity, f, warn, clock.today())
+    clue_stmt = clue_stmt.where(Clue.due_date.is_not(None)).limit(500)
+    clues = list(session.scalars(clue_stmt).unique())
+    case_stmt = case_statement(request.identity, f, warn, clock.today()).limit(500)
+    cases = list(session.scalars(case_stmt).unique())
     return {
         "colour_filter": colour,
+        "colour_choices": COLOUR_CHOICES,
         "clues": sorted(clues, key=lambda c: c.due_date),
         "cases": sorted(cases, key=lambda c: c.due_date),
         "today": clock.today(),
         "units": filter_units(request),
         "filters": f,
-        "colour": lambda d: lim.colour(d, clock.today()),
+        "colour": lambda d: warn.colour_for_due(d, clock.today()),
         "ClueStatus": ClueStatus,
     }

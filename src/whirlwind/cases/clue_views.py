@@ -34,7 +34,7 @@ from whirlwind.cases.models import (
     DisposalMode,
     DisposalState,
 )
-from whirlwind.cases.queries import COLOURS, Filters, clue_extras, clue_statement
+from whirlwind.cases.queries import Filters, clue_colour, clue_extras, clue_statement
 from whirlwind.cases.schemas import (
     ApproveSchema,
     ConcludeSchema,
@@ -44,6 +44,7 @@ from whirlwind.cases.schemas import (
     ResponseSchema,
     clue_form_schema,
 )
+from whirlwind.deadlines import COLOUR_LABELS, policy
 from whirlwind.errors import NotFound
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
 from whirlwind.forms import handle_form, make_form, parse, version_node
@@ -64,7 +65,7 @@ def _list_context(request, f: Filters):
         "categories": category_choices(request),
         "statuses": [("open", "未办结（全部）"), *CLUE_STATUS_LABELS.items()],
         "units": filter_units(request),
-        "colours": COLOURS,
+        "colours": COLOUR_LABELS,
         "source_labels": labels_for(request, "clue_source"),
         "category_labels": labels_for(request, "problem_category"),
     }
@@ -77,8 +78,8 @@ def _list_context(request, f: Filters):
 )
 def clue_list(request):
     f = Filters.from_request(request)
-    lim = limits(request)
-    stmt = clue_statement(request.identity, f, lim, clock.today())
+    warn = policy(request)
+    stmt = clue_statement(request.identity, f, warn, clock.today())
     page = paginate(request.dbsession, stmt, *page_params(request))
     persons, categories = clue_extras(request.dbsession, [c.id for c in page.items])
     return dict(
@@ -86,15 +87,15 @@ def clue_list(request):
         page=page,
         persons=persons,
         clue_categories=categories,
-        colour=lambda c: lim.colour(c.due_date, clock.today()),
+        colour=lambda c: clue_colour(warn, c, clock.today()),
     )
 
 
 @view_config(route_name="cases.clues_export", permission=Permission.CASES_VIEW)
 def clue_export(request):
     f = Filters.from_request(request)
-    lim = limits(request)
-    stmt = clue_statement(request.identity, f, lim, clock.today()).limit(EXPORT_LIMIT)
+    warn = policy(request)
+    stmt = clue_statement(request.identity, f, warn, clock.today()).limit(EXPORT_LIMIT)
     clues = list(request.dbsession.scalars(stmt).unique())
     persons, categories = clue_extras(request.dbsession, [c.id for c in clues])
     src = labels_for(request, "clue_source")
@@ -128,7 +129,7 @@ def clue_export(request):
             c.amount_involved,
             c.status_label,
             c.due_date,
-            COLOURS.get(lim.colour(c.due_date, clock.today()) or "", ""),
+            COLOUR_LABELS.get(clue_colour(warn, c, clock.today()) or "", ""),
         ]
         if show_reporter:
             row += [c.reporter_name, c.reporter_phone]
@@ -291,7 +292,7 @@ def clue_detail(request):
         session, request.identity, clue.duplicate_of.org_id
     ):
         original = clue.duplicate_of
-    lim = limits(request)
+    warn = policy(request)
     return {
         "clue": clue,
         "cases": [
@@ -324,7 +325,7 @@ def clue_detail(request):
             m.value: [(o.value, o.label) for o in outs] for m, outs in MODE_OUTCOMES.items()
         },
         "close_reasons": CLOSE_REASONS,
-        "colour": lim.colour(clue.due_date, clock.today()),
+        "colour": clue_colour(warn, clue, clock.today()),
         "today": clock.today(),
         "attachments": for_owner(session, "clue", [clue.id])[clue.id],
         "entries": _history(request, clue),

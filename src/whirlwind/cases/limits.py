@@ -1,5 +1,5 @@
-"""Time limits of clue disposal and case stages (domain.md §4.4, §4.5, §6) and their
-warning colours (§5.24).
+"""Time limits of clue disposal and case stages (domain.md §4.4, §4.5, §6). Their warning
+colours follow the one policy in ``whirlwind.deadlines`` (§5.24).
 
 Every limit is a number of calendar days read from the ini file
 (``whirlwind.cases.limit.<name>``); the defaults below are the values domain.md gives,
@@ -33,8 +33,6 @@ class Limits:
     announce_days: int = 30
     # Execution reported within six months [C S25].
     execution_days: int = 180
-    # Yellow warning this many days before a time limit; red once it has passed.
-    yellow_days_before_due: int = 7
 
     @classmethod
     def from_settings(cls, settings) -> Limits:
@@ -44,27 +42,6 @@ class Limits:
             if raw not in (None, ""):
                 values[f.name] = int(raw)
         return cls(**values)
-
-    def colour(self, due: dt.date | None, today: dt.date) -> str | None:
-        """red when overdue, yellow within ``yellow_days_before_due``, else blue."""
-        if due is None:
-            return None
-        if today > due:
-            return "red"
-        if (due - today).days <= self.yellow_days_before_due:
-            return "yellow"
-        return "blue"
-
-    def colour_bounds(self, colour: str, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
-        """(lowest, highest) due date of a colour, for list filters in SQL."""
-        yellow_from = today + dt.timedelta(days=self.yellow_days_before_due)
-        if colour == "red":
-            return None, today - dt.timedelta(days=1)
-        if colour == "yellow":
-            return today, yellow_from
-        if colour == "blue":
-            return yellow_from + dt.timedelta(days=1), None
-        raise ValueError(colour)
 
 
 DEFAULT = Limits()

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import exists, or_, select
 
-from whirlwind.cases.limits import Limits
 from whirlwind.cases.models import (
+    CLUE_OPEN_STATUSES,
     Case,
     CaseClue,
     CaseStage,
@@ -22,10 +22,9 @@ from whirlwind.cases.models import (
     ClueReportedPerson,
     ClueStatus,
 )
+from whirlwind.deadlines import COLOUR_LABELS, WarningPolicy
 from whirlwind.persons.models import Person
 from whirlwind.scoping import scope_to_unit
-
-COLOURS = {"red": "红色预警", "yellow": "黄色预警", "blue": "蓝色提示"}
 
 
 def _int(value) -> int | None:
@@ -78,24 +77,25 @@ class Filters:
             date_to=_date(p.get("date_to")),
             amount_min=_money(p.get("amount_min")),
             amount_max=_money(p.get("amount_max")),
-            colour=colour if colour in COLOURS else "",
+            colour=colour if colour in COLOUR_LABELS else "",
             params={k: v for k, v in p.items() if k not in ("page", "size")},
         )
 
 
-def _colour_filter(stmt, column, colour: str, limits: Limits, today: dt.date):
-    if not colour:
-        return stmt
-    low, high = limits.colour_bounds(colour, today)
-    stmt = stmt.where(column.is_not(None))
-    if low is not None:
-        stmt = stmt.where(column >= low)
-    if high is not None:
-        stmt = stmt.where(column <= high)
-    return stmt
+def clue_colour(warn: WarningPolicy, clue: Clue, today: dt.date) -> str | None:
+    """An open clue's colour: by its time limit, else (a historical clue has none) by its
+    age since receipt; a closed clue has none."""
+    if not clue.is_open:
+        return None
+    return warn.colour(clue.due_date, today, received=clue.received_date)
 
 
-def clue_statement(identity, f: Filters, limits: Limits, today: dt.date):
+def case_colour(warn: WarningPolicy, case: Case, today: dt.date) -> str | None:
+    """A case's colour by the time limit of its stage (none once closed)."""
+    return warn.colour_for_due(case.due_date, today)
+
+
+def clue_statement(identity, f: Filters, warn: WarningPolicy, today: dt.date):
     stmt = scope_to_unit(select(Clue), Clue.org_id, identity, f.unit)
     if f.q:
         like = f"%{f.q}%"
@@ -139,11 +139,15 @@ def clue_statement(identity, f: Filters, limits: Limits, today: dt.date):
         stmt = stmt.where(Clue.amount_involved >= f.amount_min)
     if f.amount_max is not None:
         stmt = stmt.where(Clue.amount_involved <= f.amount_max)
-    stmt = _colour_filter(stmt, Clue.due_date, f.colour, limits, today)
+    if f.colour:
+        stmt = stmt.where(
+            Clue.status.in_([s.value for s in CLUE_OPEN_STATUSES]),
+            warn.where(f.colour, today, Clue.due_date, Clue.received_date),
+        )
     return stmt.order_by(Clue.received_date.desc(), Clue.id.desc())
 
 
-def case_statement(identity, f: Filters, limits: Limits, today: dt.date):
+def case_statement(identity, f: Filters, warn: WarningPolicy, today: dt.date):
     stmt = scope_to_unit(select(Case), Case.org_id, identity, f.unit)
     if f.q:
         like = f"%{f.q}%"
@@ -180,7 +184,8 @@ def case_statement(identity, f: Filters, limits: Limits, today: dt.date):
         stmt = stmt.where(Case.amount_involved >= f.amount_min)
     if f.amount_max is not None:
         stmt = stmt.where(Case.amount_involved <= f.amount_max)
-    stmt = _colour_filter(stmt, Case.due_date, f.colour, limits, today)
+    if f.colour:
+        stmt = stmt.where(warn.where(f.colour, today, Case.due_date))
     return stmt.order_by(Case.opened_on.desc(), Case.id.desc())
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from whirlwind.deadlines import thresholds
+from whirlwind.deadlines import COLOUR_CHOICES, policy
 from whirlwind.ledger.models import (
     REVIEW_STATUSES,
     ItemSource,
@@ -22,7 +22,6 @@ from whirlwind.orgs.models import Org
 from whirlwind.scoping import scope, scope_to_unit
 
 STATE_GROUPS = {"open": "未销号", "review": "审核中", "cleared": "已销号"}
-COLOURS = {"red": "红色（已逾期）", "yellow": "黄色（临近期限）", "blue": "蓝色（正常）"}
 AWAITING = {"street": "待街道审核", "district": "待区级审核", "city": "待市级审核"}
 SORTS = {
     "deadline": "期限（早→晚）",
@@ -72,7 +71,7 @@ class LedgerFilters:
         f.status = status if status in ItemStatus.__members__.values() else ""
         f.state = (params.get("state") or "") if params.get("state") in STATE_GROUPS else ""
         f.overdue = (params.get("overdue") or "") if params.get("overdue") in ("1", "0") else ""
-        f.colour = (params.get("colour") or "") if params.get("colour") in COLOURS else ""
+        f.colour = (params.get("colour") or "") if params.get("colour") in COLOUR_CHOICES else ""
         f.awaiting = (params.get("awaiting") or "") if params.get("awaiting") in AWAITING else ""
         f.sort = (params.get("sort") or "deadline") if params.get("sort") in SORTS else "deadline"
         return f
@@ -141,16 +140,8 @@ def item_query(identity, filters: LedgerFilters, today: dt.date, settings):
     elif filters.overdue == "0":
         stmt = stmt.where(or_(~_open(), RectificationItem.deadline >= today))
     if filters.colour:
-        yellow_until = today + dt.timedelta(days=thresholds(settings)["yellow_days_before_due"])
-        stmt = stmt.where(_open())
-        if filters.colour == "red":
-            stmt = stmt.where(RectificationItem.deadline < today)
-        elif filters.colour == "yellow":
-            stmt = stmt.where(
-                RectificationItem.deadline >= today, RectificationItem.deadline <= yellow_until
-            )
-        else:
-            stmt = stmt.where(RectificationItem.deadline > yellow_until)
+        warn = policy(settings)
+        stmt = stmt.where(_open(), warn.where(filters.colour, today, RectificationItem.deadline))
     if filters.awaiting:
         stmt = stmt.where(awaiting_clause(filters.awaiting))
     if filters.q:

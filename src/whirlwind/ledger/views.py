@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from whirlwind import clock, forms
 from whirlwind.attachments.services import check_file, for_owner, store_upload
 from whirlwind.changelog import history
-from whirlwind.deadlines import colour_for_due, overdue_days
+from whirlwind.deadlines import COLOUR_CHOICES, COLOUR_NAMES, overdue_days, policy
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
 from whirlwind.forms import parse
 from whirlwind.ledger import extensions, queries
@@ -128,10 +128,9 @@ def _filter_options(request, filters):
 
 
 def _row_view(request, item, day):
-    settings = request.registry.settings
     return {
         "item": item,
-        "colour": None if item.is_cleared else colour_for_due(item.deadline, day, settings),
+        "colour": None if item.is_cleared else policy(request).colour_for_due(item.deadline, day),
         "overdue_days": 0 if item.is_cleared else overdue_days(item.deadline, day),
         "awaiting": awaiting_level(item),
     }
@@ -156,7 +155,7 @@ def index(request):
         "sources": ITEM_SOURCE_LABELS,
         "statuses": ITEM_STATUS_LABELS,
         "states": queries.STATE_GROUPS,
-        "colours": queries.COLOURS,
+        "colours": COLOUR_CHOICES,
         "awaiting": queries.AWAITING,
         "sorts": queries.SORTS,
         "levels": REVIEW_LEVEL_LABELS,
@@ -180,7 +179,6 @@ EXPORT_HEADERS = (
     "预警",
     "退回原因",
 )
-COLOUR_NAMES = {"red": "红", "yellow": "黄", "blue": "蓝"}
 
 
 @view_config(route_name="ledger.export", permission=Permission.LEDGER_VIEW)

@@ -14,7 +14,7 @@ from sqlalchemy import and_, case, func, literal, or_, select, union_all
 
 from whirlwind.cases.limits import Limits
 from whirlwind.cases.models import Case, Clue, ClueCategory, ClueDisposal, DisposalState
-from whirlwind.deadlines import thresholds
+from whirlwind.deadlines import policy
 from whirlwind.disclosure.stats import Tally, _sums, obligations
 from whirlwind.ledger.models import RectificationItem
 from whirlwind.orgs.models import ORG_LEVEL_LABELS, Org, OrgLevel
@@ -288,7 +288,7 @@ def warning_lists(
     end = day or period.end
     running = end < period.end
     when = f"截至{end:%m月%d日}" if running else "期末"
-    yellow_days = thresholds(settings)["yellow_days_before_due"]
+    yellow_days = policy(settings).yellow_days_before_due
     item = RectificationItem
     cutoff = _cutoff(end, period)
     open_at_end = and_(

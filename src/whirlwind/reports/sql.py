@@ -4,13 +4,11 @@ timestamps, month keys and day differences that compile on SQLite and PostgreSQL
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, cast, extract, func, select
 
+from whirlwind.clock import SHANGHAI
 from whirlwind.orgs.models import Org
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # The level one below each level: what a report groups a unit's subtree by.
 CHILD_LEVEL = {

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 from pyramid.events import BeforeRender, subscriber  # noqa: F401
 from pyramid.interfaces import IRoutesMapper
 
+from whirlwind.clock import SHANGHAI
+from whirlwind.deadlines import COLOUR_LABELS
 from whirlwind.web import nav
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 COLOUR_CLASSES = {
     "red": "text-bg-danger",
@@ -20,13 +19,6 @@ COLOUR_CLASSES = {
     "blue": "text-bg-primary",
     "green": "text-bg-success",
     "grey": "text-bg-secondary",
-}
-COLOUR_LABELS = {
-    "red": "红色预警",
-    "yellow": "黄色预警",
-    "blue": "蓝色提示",
-    "green": "正常",
-    "grey": "—",
 }
 
 
