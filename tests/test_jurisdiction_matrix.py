@@ -291,7 +291,7 @@ def _person_with_clue(ctx, org, name):
         ctx.identity.user,
         org=org,
         source="petition",
-        received_date=dt.date.today() - dt.timedelta(days=5),
+        received_date=clock.today() - dt.timedelta(days=5),
         title=f"矩阵反映{name}",
         summary="矩阵",
         persons=[{"name": name, "post": "村委会主任", "unit_name": org.name}],

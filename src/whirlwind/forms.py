@@ -168,6 +168,7 @@ def version_node(name: str = "version"):
     return colander.SchemaNode(
         colander.Integer(),
         name=name,
+        title="版本号",
         widget=deform.widget.HiddenWidget(),
         missing_msg="缺少版本号，请刷新页面后重试",
         validator=colander.Range(min=1, min_err="版本号无效"),

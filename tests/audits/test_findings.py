@@ -99,10 +99,12 @@ def test_recoveries_accumulate_and_may_not_exceed_involved_unless_explained(
     day = (TODAY - dt.timedelta(days=1)).isoformat()
 
     def post(amount, explanation="", status=302):
+        dbsession.refresh(finding)
         return app.post(
             url,
             {
                 "csrf_token": csrf_token(app),
+                "version": finding.version,
                 "entry_date": day,
                 "amount": amount,
                 "note": "退赔",

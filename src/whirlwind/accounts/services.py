@@ -17,6 +17,7 @@ from whirlwind.accounts.passwords import (
 )
 from whirlwind.db import utcnow
 from whirlwind.errors import ValidationFailed
+from whirlwind.guards import check_version
 from whirlwind.orgs.models import Org
 from whirlwind.security import DEFAULT_ROLES
 from whirlwind.settings import as_int
@@ -252,10 +253,8 @@ def admin_create_user(
 
 
 def update_user(session, actor, user: User, *, display_name, phone, org, role_codes, version=None):
-    from whirlwind.errors import StaleVersion
 
-    if version is not None and int(version) != user.version:
-        raise StaleVersion()
+    check_version(user, version)
     _in_jurisdiction_or_404(session, actor, org.id)
     roles = _roles_for(session, actor, role_codes)
     # Roles the editor may not grant stay as they were (never silently removed or added).

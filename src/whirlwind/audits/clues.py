@@ -11,6 +11,7 @@ from whirlwind.audits import services
 from whirlwind.audits.models import Finding
 from whirlwind.audits.schemas import clue_schema
 from whirlwind.errors import Conflict, InvalidTransition
+from whirlwind.guards import check_version, require
 from whirlwind.reference.services import choices, labels
 from whirlwind.security import Permission
 
@@ -72,9 +73,9 @@ def initial(request, finding: Finding) -> dict:
 
 def transfer(session, identity, finding: Finding, data: dict):
     """Register a clue from ``finding`` and link both ways."""
-    services.require(identity, Permission.AUDITS_EDIT, "您没有移送问题线索的权限。")
-    services.require(identity, Permission.CASES_EDIT, "您没有登记问题线索的权限。")
-    services.check_version(finding, data.get("version"))
+    require(identity, Permission.AUDITS_EDIT, finding.org_id, message="您没有移送问题线索的权限。")
+    require(identity, Permission.CASES_EDIT, message="您没有登记问题线索的权限。")
+    check_version(finding, data.get("version"))
     if finding.clue_id:
         raise Conflict("该问题已移送问题线索，不能重复移送。")
     create_clue = services.clue_create_function()

@@ -18,6 +18,7 @@ from whirlwind.audits.models import OUTCOMES, CommitteeReport, ReportStatus
 from whirlwind.db import utcnow
 from whirlwind.deadlines import WarningPolicy
 from whirlwind.errors import InvalidTransition, ValidationFailed
+from whirlwind.guards import check_version, require
 from whirlwind.ledger import services as ledger
 from whirlwind.ledger.models import ItemSource
 from whirlwind.orgs.models import GRASSROOTS_LEVELS
@@ -59,8 +60,13 @@ def available_actions(identity, report: CommitteeReport) -> list[str]:
 
 
 def _step(identity, report: CommitteeReport, action: str, version) -> None:
-    services.require(identity, Permission.AUDITS_EDIT, "只有街道纪工委等检查人员可以处理问题反映。")
-    services.check_version(report, version)
+    require(
+        identity,
+        Permission.AUDITS_EDIT,
+        report.org_id,
+        message="只有街道纪工委等检查人员可以处理问题反映。",
+    )
+    check_version(report, version)
     if report.status not in ACTION_FROM[action]:
         raise InvalidTransition(
             f"该问题反映当前状态为“{report.status_label}”，不能{ACTION_LABELS[action]}。"
@@ -71,8 +77,8 @@ def submit_report(
     session, identity, data: dict, *, today: dt.date | None = None
 ) -> CommitteeReport:
     """A committee member records a problem found in their own village or community."""
-    services.require(
-        identity, Permission.REPORTS_SUBMIT, "只有村(居)务监督委员会成员可以提交问题反映。"
+    require(
+        identity, Permission.REPORTS_SUBMIT, message="只有村(居)务监督委员会成员可以提交问题反映。"
     )
     if identity.org.level in GRASSROOTS_LEVELS:
         org = identity.org
@@ -191,7 +197,7 @@ def to_item(
 def to_clue(session, identity, report: CommitteeReport, data: dict, *, version=None):
     """Transfer the report as a clue (转问题线索); the clue stores origin committee_report."""
     _step(identity, report, "to_clue", version)
-    services.require(identity, Permission.CASES_EDIT, "您没有登记问题线索的权限。")
+    require(identity, Permission.CASES_EDIT, message="您没有登记问题线索的权限。")
     create_clue = services.clue_create_function()
     if create_clue is None:
         raise InvalidTransition("问题线索登记功能尚未启用，暂不能转线索。")

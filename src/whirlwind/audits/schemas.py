@@ -10,20 +10,24 @@ from __future__ import annotations
 import colander
 import deform
 
-from whirlwind.forms import CSRFSchema, choice, date, date_order, money, text
+from whirlwind.forms import CSRFSchema, choice, date, date_order, money, text, version_node
 
 
 def _base(csrf: bool, validator=None):
     return (CSRFSchema if csrf else colander.MappingSchema)(validator=validator)
 
 
-def _version():
+def _version(required: bool = True):
+    """The version the form was read at: required on a form about an existing record, left
+    out of the data of one that creates it."""
+    if required:
+        return version_node()
     return colander.SchemaNode(
         colander.Integer(), name="version", widget=deform.widget.HiddenWidget(), missing=None
     )
 
 
-def audit_schema(choices: dict, *, csrf: bool = True):
+def audit_schema(choices: dict, *, csrf: bool = True, edit: bool = False):
     s = _base(csrf, date_order("period_from", "period_to", "检查期间的结束日期不能早于开始日期"))
     s.add(choice("被检查村(社区)", choices["units"], name="org_id"))
     s.add(date("所查期间（起）", name="period_from"))
@@ -44,11 +48,11 @@ def audit_schema(choices: dict, *, csrf: bool = True):
         )
     )
     s.add(text("检查情况概述", name="summary", max_length=8000, missing=""))
-    s.add(_version())
+    s.add(_version(edit))
     return s
 
 
-def finding_schema(choices: dict, *, csrf: bool = True):
+def finding_schema(choices: dict, *, csrf: bool = True, edit: bool = False):
     s = _base(csrf)
     s.add(choice("资产类型", choices["asset_type"], name="asset_type"))
     s.add(choice("细类", choices["asset_subtype"], name="asset_subtype", missing=""))
@@ -78,7 +82,7 @@ def finding_schema(choices: dict, *, csrf: bool = True):
     s.add(
         text("挽回金额超出涉及金额的说明", name="excess_explanation", max_length=2000, missing="")
     )
-    s.add(_version())
+    s.add(_version(edit))
     return s
 
 

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from whirlwind import changelog, clock
 from whirlwind.audits.models import ZERO, Audit, AuditScope, Finding, FindingPerson, RecoveryEntry
-from whirlwind.errors import Forbidden, NotFound, StaleVersion, ValidationFailed
+from whirlwind.errors import NotFound, ValidationFailed
+from whirlwind.guards import check_version, require
 from whirlwind.ledger import services as ledger
 from whirlwind.ledger.models import ItemSource, ResponsibilityPackage
 from whirlwind.orgs.models import GRASSROOTS_LEVELS, Org
@@ -28,23 +29,6 @@ MAX_AMOUNT = decimal.Decimal("999999999999.99")
 
 
 # --- shared checks ----------------------------------------------------------------------------
-
-
-def require(identity, permission: str, message: str = "您没有执行此操作的权限。") -> None:
-    if identity is None or not identity.can(permission):
-        raise Forbidden(message)
-
-
-def check_version(record, version) -> None:
-    """Optimistic locking: the form carries the version the user saw."""
-    if version is None or version == "":
-        return
-    try:
-        seen = int(version)
-    except (TypeError, ValueError):
-        raise StaleVersion() from None
-    if seen != record.version:
-        raise StaleVersion()
 
 
 def grassroots_unit(session, identity, org_id) -> Org:
@@ -139,7 +123,7 @@ def _apply_audit(session, audit: Audit, data: dict, today: dt.date) -> None:
 
 def create_audit(session, identity, data: dict, *, today: dt.date | None = None) -> Audit:
     """Record an audit of one village or community (四资一项目检查)."""
-    require(identity, Permission.AUDITS_EDIT, "您没有登记四资一项目检查的权限。")
+    require(identity, Permission.AUDITS_EDIT, message="您没有登记四资一项目检查的权限。")
     org = grassroots_unit(session, identity, data.get("org_id"))
     audit = Audit(org_id=org.id, created_by_id=identity.id)
     audit.org = org
@@ -152,7 +136,9 @@ def create_audit(session, identity, data: dict, *, today: dt.date | None = None)
 def update_audit(
     session, identity, audit: Audit, data: dict, *, today: dt.date | None = None
 ) -> Audit:
-    require(identity, Permission.AUDITS_EDIT, "您没有修改四资一项目检查的权限。")
+    require(
+        identity, Permission.AUDITS_EDIT, audit.org_id, message="您没有修改四资一项目检查的权限。"
+    )
     check_version(audit, data.get("version"))
     _apply_audit(session, audit, data, today or clock.today())
     session.flush()
@@ -218,7 +204,7 @@ def check_recovered(recovered, involved, explanation: str) -> None:
 
 def add_finding(session, identity, audit: Audit, data: dict) -> Finding:
     """A finding of ``audit`` (发现问题), numbered within the audit."""
-    require(identity, Permission.AUDITS_EDIT, "您没有登记发现问题的权限。")
+    require(identity, Permission.AUDITS_EDIT, audit.org_id, message="您没有登记发现问题的权限。")
     if not in_jurisdiction(session, identity, audit.org_id):
         raise NotFound("记录不存在或不在您的管辖范围内。")
     seq = (
@@ -243,7 +229,7 @@ def create_loose_finding(
     session, identity, org: Org, data: dict, *, report_id: int | None = None
 ) -> Finding:
     """A finding without an audit (confirmed from a committee report)."""
-    require(identity, Permission.AUDITS_EDIT, "您没有登记发现问题的权限。")
+    require(identity, Permission.AUDITS_EDIT, message="您没有登记发现问题的权限。")
     finding = Finding(
         audit_id=None,
         seq=1,
@@ -260,7 +246,7 @@ def create_loose_finding(
 
 
 def update_finding(session, identity, finding: Finding, data: dict) -> Finding:
-    require(identity, Permission.AUDITS_EDIT, "您没有修改发现问题的权限。")
+    require(identity, Permission.AUDITS_EDIT, finding.org_id, message="您没有修改发现问题的权限。")
     check_version(finding, data.get("version"))
     with session.no_autoflush:
         _apply_finding(session, finding, data)
@@ -281,7 +267,7 @@ def add_recovery(
     today: dt.date | None = None,
 ) -> RecoveryEntry:
     """Record money recovered (挽回/追缴) for a finding; the total grows with each entry."""
-    require(identity, Permission.AUDITS_EDIT, "您没有登记挽回金额的权限。")
+    require(identity, Permission.AUDITS_EDIT, finding.org_id, message="您没有登记挽回金额的权限。")
     check_version(finding, version)
     amount = money(amount, "amount", "挽回/追缴金额")
     if amount <= 0:
@@ -315,7 +301,7 @@ def add_person(
 ) -> FindingPerson:
     """Name a person responsible for the finding (责任人), matched to the shared person
     register by name and unit."""
-    require(identity, Permission.AUDITS_EDIT, "您没有修改发现问题的权限。")
+    require(identity, Permission.AUDITS_EDIT, finding.org_id, message="您没有修改发现问题的权限。")
     org = finding.org
     person = match_or_create(session, name=name, org=org, post=(post or "").strip())
     if any(p.person_id == person.id for p in finding.persons):
@@ -334,7 +320,7 @@ def add_person(
 
 
 def remove_person(session, identity, finding: Finding, link_id) -> None:
-    require(identity, Permission.AUDITS_EDIT, "您没有修改发现问题的权限。")
+    require(identity, Permission.AUDITS_EDIT, finding.org_id, message="您没有修改发现问题的权限。")
     for link in finding.persons:
         if str(link.id) == str(link_id):
             finding.persons.remove(link)
@@ -390,7 +376,12 @@ def create_items(
 ) -> list:
     """Put the finding's rectification into the ledger: one or more items under the
     finding's responsibility package (包保责任), created with the first items."""
-    require(identity, Permission.AUDITS_EDIT, "您没有为发现问题生成整改事项的权限。")
+    require(
+        identity,
+        Permission.AUDITS_EDIT,
+        finding.org_id,
+        message="您没有为发现问题生成整改事项的权限。",
+    )
     items = list(items)
     if not items:
         raise ValidationFailed("请至少填写一项整改事项。")

@@ -178,7 +178,7 @@ def audit_new(request):
 def audit_edit(request):
     audit = get_visible(request.dbsession, request.identity, Audit, request.matchdict["id"])
     refs = ref_choices(request) | {"units": [(str(audit.org_id), audit.org.name)]}
-    form = make_form(request, audit_schema(refs), buttons=("保存",), formid="audit")
+    form = make_form(request, audit_schema(refs, edit=True), buttons=("保存",), formid="audit")
 
     def on_success(data):
         services.update_audit(request.dbsession, request.identity, audit, data)
@@ -269,7 +269,10 @@ def finding_new(request):
 def finding_edit(request):
     finding = get_visible(request.dbsession, request.identity, Finding, request.matchdict["id"])
     form = make_form(
-        request, finding_schema(ref_choices(request)), buttons=("保存",), formid="finding"
+        request,
+        finding_schema(ref_choices(request), edit=True),
+        buttons=("保存",),
+        formid="finding",
     )
 
     def on_success(data):

@@ -40,7 +40,8 @@ from whirlwind.cases.reference import (
     VILLAGE_IDENTITIES,
     VILLAGE_STATE_SANCTIONS,
 )
-from whirlwind.errors import InvalidTransition, StaleVersion, ValidationFailed
+from whirlwind.errors import InvalidTransition, ValidationFailed
+from whirlwind.guards import check_version
 from whirlwind.orgs.models import Org
 from whirlwind.persons.models import Person
 from whirlwind.persons.services import match_or_create
@@ -297,8 +298,7 @@ def advance_case(
 ) -> Case:
     """Move the case to the next stage, dated ``on_date``."""
     today = today or clock.today()
-    if version is not None and int(version) != case.version:
-        raise StaleVersion()
+    check_version(case, version)
     target = _stage(stage)
     _check_stage_move(case, target, on_date, today)
     if target == CaseStage.DECISION:
@@ -486,8 +486,7 @@ def update_subject(
     sanction (§5.22, refused when the person's identity does not allow it), organizational
     handling (§5.23), amounts, transfer to prosecution, decision number and dates."""
     case = subject.case
-    if version is not None and int(version) != subject.version:
-        raise StaleVersion()
+    check_version(subject, version)
     if case.stage not in CASE_OPEN_STAGES:
         raise InvalidTransition("案件已结案或撤销，不能修改处理结果。")
     unknown = set(fields) - SUBJECT_FIELDS

@@ -49,6 +49,7 @@ from whirlwind.cases.models import (
 from whirlwind.cases.reference import POLITICAL_STATUSES
 from whirlwind.db import utcnow
 from whirlwind.errors import InvalidTransition, ValidationFailed
+from whirlwind.guards import check_version
 from whirlwind.orgs.models import Org
 from whirlwind.persons.services import match_or_create
 from whirlwind.reference.services import labels
@@ -238,10 +239,8 @@ def create_clue(
 
 def update_clue(session, actor, clue: Clue, *, version: int | None = None, **fields) -> Clue:
     """Edit the intake fields of a clue (not its status). ``version`` guards stale edits."""
-    from whirlwind.errors import StaleVersion
 
-    if version is not None and int(version) != clue.version:
-        raise StaleVersion()
+    check_version(clue, version)
     allowed = CLUE_EXTRA_FIELDS - {"status", "closed_on", "is_historical", "disposal_mode"} | {
         "title",
         "summary",

@@ -33,7 +33,8 @@ from whirlwind.disclosure.periods import (
     event_period,
     month_key,
 )
-from whirlwind.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+from whirlwind.errors import Conflict, NotFound, ValidationFailed
+from whirlwind.guards import check_version
 from whirlwind.ledger import services as ledger
 from whirlwind.ledger.models import ItemSource
 from whirlwind.orgs.models import GRASSROOTS_LEVELS, Org
@@ -92,8 +93,8 @@ def save_catalog_item(
     version: int | None = None,
 ) -> DisclosureCatalogItem:
     """Create or edit a catalogue item (公开目录维护)."""
-    if item is not None and version is not None and int(version) != item.version:
-        raise StaleVersion()
+    if item is not None:
+        check_version(item, version)
     code = (data.get("code") or "").strip().upper()
     if not code:
         raise ValidationFailed("目录编码不能为空。", fields={"code": "必填"})
@@ -325,8 +326,7 @@ def update_record(
     today: dt.date | None = None,
 ) -> DisclosureRecord:
     today = today or clock.today()
-    if version is not None and int(version) != record.version:
-        raise StaleVersion()
+    check_version(record, version)
     ob = Obligation(record.org, record.catalog_item, record.catalog_item.period(record.period))
     _check_record_fields(session, ob, data, today)
     for name in RECORD_FIELDS:

@@ -17,20 +17,12 @@ from sqlalchemy import func, select
 
 from whirlwind import changelog, clock
 from whirlwind.db import utcnow
-from whirlwind.errors import Conflict, InvalidTransition, NotFound, StaleVersion, ValidationFailed
+from whirlwind.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from whirlwind.guards import check_version
 from whirlwind.ledger.models import ExtensionRequest, ExtensionStatus, ItemStatus, RectificationItem
 from whirlwind.orgs.models import OrgClosure
 
-
-def _check_version(record, version) -> None:
-    if version is None:
-        return
-    try:
-        seen = int(version)
-    except (TypeError, ValueError):
-        raise StaleVersion() from None
-    if seen != record.version:
-        raise StaleVersion("该延期申请已被他人处理（版本已变化），请刷新页面后重试。")
+STALE_REQUEST = "该延期申请已被他人处理（版本已变化），请刷新页面后重试。"
 
 
 def pending_request(session, item: RectificationItem) -> ExtensionRequest | None:
@@ -145,7 +137,7 @@ def decide_extension(
 
     if identity is None or not in_jurisdiction(session, identity, req.org_id):
         raise NotFound("记录不存在或不在您的管辖范围内。")
-    _check_version(req, version)
+    check_version(req, version, STALE_REQUEST)
     refusal = decision_refusal(session, identity, req)
     if refusal:
         raise InvalidTransition(refusal)

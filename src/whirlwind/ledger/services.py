@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from whirlwind import changelog, clock
-from whirlwind.errors import Forbidden, InvalidTransition, NotFound, StaleVersion, ValidationFailed
+from whirlwind.errors import InvalidTransition, ValidationFailed
+from whirlwind.guards import check_version, require
 from whirlwind.ledger.models import (
     PACKAGE_LEVELS,
     REVIEW_STATUSES,
@@ -25,6 +26,7 @@ from whirlwind.ledger.models import (
     ResponsibilityPackage,
 )
 from whirlwind.orgs.models import Org
+from whirlwind.security import Permission
 
 
 def create_package(
@@ -128,19 +130,8 @@ def source_progress(items: list[RectificationItem]) -> dict:
 EDITABLE_STATUSES = (ItemStatus.PENDING, ItemStatus.IN_PROGRESS, ItemStatus.RETURNED)
 
 
-def _require_edit(session, identity, item: RectificationItem) -> None:
-    from whirlwind.scoping import in_jurisdiction
-    from whirlwind.security import Permission
-
-    if identity is None or not in_jurisdiction(session, identity, item.org_id):
-        raise NotFound("记录不存在或不在您的管辖范围内。")
-    if not identity.can(Permission.LEDGER_EDIT):
-        raise Forbidden("您没有填报整改进展的权限。")
-
-
-def _check_version(item, version) -> None:
-    if version is not None and str(version) != str(item.version):
-        raise StaleVersion("该整改事项已被他人修改（版本已变化），请刷新页面后重试。")
+STALE_ITEM = "该整改事项已被他人修改（版本已变化），请刷新页面后重试。"
+NO_EDIT = "您没有填报整改进展的权限。"
 
 
 def update_item(
@@ -158,8 +149,8 @@ def update_item(
 
     The deadline is not edited here: it moves only through an approved 延期申请
     (``ledger.extensions``); a ``deadline`` other than the one in force is refused."""
-    _require_edit(session, identity, item)
-    _check_version(item, version)
+    require(identity, Permission.LEDGER_EDIT, item.org_id, message=NO_EDIT)
+    check_version(item, version, STALE_ITEM)
     if ItemStatus(item.status) not in EDITABLE_STATUSES:
         raise InvalidTransition(
             f"事项处于“{item.status_label}”状态，审核中或已销号的事项不能修改。"
@@ -184,7 +175,7 @@ def add_note(session, identity, item: RectificationItem, note: str) -> ProgressN
     """整改进展: a dated note (evidence files are attached to it by the caller with
     ``attachments.services.store_upload(owner_type="progress_note")``). A first note on an
     item still 待整改 starts it (整改中)."""
-    _require_edit(session, identity, item)
+    require(identity, Permission.LEDGER_EDIT, item.org_id, message=NO_EDIT)
     if ItemStatus(item.status) == ItemStatus.CLEARED or item.status in REVIEW_STATUSES:
         raise InvalidTransition(f"事项处于“{item.status_label}”状态，不能填报进展。")
     if not (note or "").strip():

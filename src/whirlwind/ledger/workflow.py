@@ -29,7 +29,8 @@ from sqlalchemy import exists, select
 from whirlwind import changelog
 from whirlwind.attachments.models import Attachment
 from whirlwind.db import utcnow
-from whirlwind.errors import InvalidTransition, NotFound, StaleVersion, ValidationFailed
+from whirlwind.errors import InvalidTransition, NotFound, ValidationFailed
+from whirlwind.guards import check_version
 from whirlwind.ledger.models import (
     DECISION_LABELS,
     REVIEW_LEVEL_LABELS,
@@ -168,22 +169,14 @@ def available_actions(session, identity, item: RectificationItem) -> list[str]:
     return [a for a in ACTIONS if check(session, identity, item, a).allowed]
 
 
-def _check_version(item: RectificationItem, version) -> None:
-    if version is None:
-        return
-    try:
-        seen = int(version)
-    except (TypeError, ValueError):
-        raise StaleVersion() from None
-    if seen != item.version:
-        raise StaleVersion("该整改事项已被他人处理（版本已变化），请刷新页面查看最新状态后再操作。")
+STALE_ITEM = "该整改事项已被他人处理（版本已变化），请刷新页面查看最新状态后再操作。"
 
 
 def transition(
     session, identity, item: RectificationItem, action: str, *, version=None, reason: str = ""
 ) -> ItemReview:
     """Apply one transition, or raise (nothing written)."""
-    _check_version(item, version)
+    check_version(item, version, STALE_ITEM)
     decision = check(session, identity, item, action)
     if not decision.allowed:
         if identity is None or not in_jurisdiction(session, identity, item.org_id):

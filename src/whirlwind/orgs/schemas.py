@@ -5,6 +5,7 @@ from __future__ import annotations
 import colander
 import deform
 
+from whirlwind import forms
 from whirlwind.forms import CSRFSchema, choice, date, text
 from whirlwind.orgs.models import ORG_LEVEL_LABELS, PARTY_ORG_TYPES
 
@@ -13,9 +14,8 @@ PARTY_TYPE_CHOICES = list(PARTY_ORG_TYPES.items())
 
 
 def version_node():
-    return colander.SchemaNode(
-        colander.Integer(), widget=deform.widget.HiddenWidget(), missing=None
-    )
+    """The administration forms act on an existing unit: its version is required."""
+    return forms.version_node()
 
 
 @colander.deferred

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, insert, select
 
 from whirlwind.errors import ValidationFailed
+from whirlwind.guards import check_version
 from whirlwind.orgs.models import ORG_LEVEL_RANK, Org, OrgClosure, OrgLevel, OrgNameHistory
 
 
@@ -145,13 +146,6 @@ def move_org(session, org: Org, new_parent: Org) -> None:
 _STRUCTURAL_TABLES = frozenset({"org", "org_closure", "org_name_history"})
 
 
-def _check_version(org: Org, version) -> None:
-    from whirlwind.errors import StaleVersion
-
-    if version is not None and int(version) != org.version:
-        raise StaleVersion()
-
-
 def record_counts(session, org_id: int) -> dict[str, int]:
     """Rows of every table that refer to the unit (users, ledger items, cases …), by table,
     plus its direct sub-units. A unit with any of these is never deleted."""
@@ -199,7 +193,7 @@ def rename_org(session, org: Org, *, name: str, reason: str, on_date, version=No
     """更名: the old name is kept in the unit's history with the reason and the date."""
     from whirlwind import changelog
 
-    _check_version(org, version)
+    check_version(org, version)
     name = (name or "").strip()
     if not name:
         raise ValidationFailed("名称不能为空。", fields={"name": "必填"})
@@ -217,7 +211,7 @@ def move_org_with_history(
     """调整隶属关系: ``move_org`` plus a history row naming the former parent."""
     from whirlwind import changelog
 
-    _check_version(org, version)
+    check_version(org, version)
     if org.parent_id == new_parent.id:
         raise ValidationFailed("新的上级单位与原上级单位相同。", fields={"parent_id": "未改变"})
     if not new_parent.active:
@@ -233,7 +227,7 @@ def deactivate_org(session, org: Org, *, reason: str, on_date, version=None) -> 
 
     from whirlwind import changelog
 
-    _check_version(org, version)
+    check_version(org, version)
     if not org.active:
         raise ValidationFailed("该单位已停用。")
     active_children = session.scalar(
@@ -254,7 +248,7 @@ def deactivate_org(session, org: Org, *, reason: str, on_date, version=None) -> 
 def reactivate_org(session, org: Org, *, version=None) -> None:
     from whirlwind import changelog
 
-    _check_version(org, version)
+    check_version(org, version)
     if org.active:
         raise ValidationFailed("该单位已是启用状态。")
     if org.merged_into_id is not None:
@@ -275,7 +269,7 @@ def merge_org(session, source: Org, target: Org, *, reason: str, on_date, versio
 
     from whirlwind import changelog
 
-    _check_version(source, version)
+    check_version(source, version)
     if source.id == target.id:
         raise ValidationFailed("不能把单位并入它自己。", fields={"target_id": "无效"})
     if not source.active or source.merged_into_id is not None:

@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 from whirlwind import changelog, clock
 from whirlwind.excel import add_sheet, new_workbook, workbook_response
 from whirlwind.forms import handle_form, make_form
+from whirlwind.guards import check_version
 from whirlwind.orgs import schemas, services
 from whirlwind.orgs.importer import EXAMPLE_CSV, ImportFailed, import_orgs, read_table
 from whirlwind.orgs.models import ORG_LEVEL_LABELS, ORG_LEVEL_RANK, PARTY_ORG_TYPES, Org, OrgLevel
@@ -243,7 +244,7 @@ def edit(request):
     )
 
     def on_success(data):
-        services._check_version(org, data.pop("version"))
+        check_version(org, data.pop("version"))
         for key, value in data.items():
             setattr(org, key, value)
         request.dbsession.flush()

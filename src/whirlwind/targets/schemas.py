@@ -12,7 +12,8 @@ LEVELS = [("street", "街道"), ("district", "区级"), ("city", "市级")]
 
 
 def _version():
-    return colander.SchemaNode(colander.Int(), widget=deform.widget.HiddenWidget(), missing=None)
+    """Every targets form is about an existing record: the version it was read at is required."""
+    return forms.version_node()
 
 
 def percent(title):

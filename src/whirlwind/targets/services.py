@@ -17,7 +17,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from whirlwind import changelog, clock, tabular
-from whirlwind.errors import Forbidden, InvalidTransition, NotFound, StaleVersion, ValidationFailed
+from whirlwind.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from whirlwind.guards import check_version, require
 from whirlwind.ledger.models import (
     ItemSource,
     ItemStatus,
@@ -27,7 +28,7 @@ from whirlwind.ledger.models import (
 from whirlwind.ledger.services import create_item, create_package
 from whirlwind.orgs.models import GRASSROOTS_LEVELS, Org, OrgClosure
 from whirlwind.orgs.services import ancestor_ids, subtree_ids
-from whirlwind.scoping import in_jurisdiction, scope, visible_org_ids
+from whirlwind.scoping import scope, visible_org_ids
 from whirlwind.security import Permission
 from whirlwind.settings import as_int
 from whirlwind.targets.models import (
@@ -58,18 +59,6 @@ def rules(settings) -> dict:
 
 
 # --- Rights ----------------------------------------------------------------------------
-
-
-def _require(session, identity, permission, org_id: int | None, message: str) -> None:
-    if identity is None or org_id is None or not in_jurisdiction(session, identity, org_id):
-        raise NotFound("记录不存在或不在您的管辖范围内。")
-    if not identity.can(permission):
-        raise Forbidden(message)
-
-
-def _check_version(record, version) -> None:
-    if version is not None and str(version) != str(record.version):
-        raise StaleVersion()
 
 
 def _user_id(identity) -> int | None:
@@ -125,7 +114,7 @@ def create_campaign(
     acceptance_level: str | None = None,
     settings=None,
 ) -> Campaign:
-    _require(session, identity, Permission.TARGETS_EDIT, org.id, "您没有组织整顿工作的权限。")
+    require(identity, Permission.TARGETS_EDIT, org.id, message="您没有组织整顿工作的权限。")
     if org.level not in ("city", "district"):
         raise ValidationFailed("年度整顿的范围须为市或区。", fields={"org": "范围无效"})
     if selection_mode not in ("ranked", "criteria", "star"):
@@ -190,7 +179,7 @@ def set_assessment(
     note: str = "",
 ) -> OrgAssessment:
     """Enter (or correct) one organization's yearly score."""
-    _require(session, identity, Permission.TARGETS_EDIT, org.id, "您没有录入考核结果的权限。")
+    require(identity, Permission.TARGETS_EDIT, org.id, message="您没有录入考核结果的权限。")
     _validate_assessment(org, score, star_level)
     row = session.scalar(
         select(OrgAssessment).where(OrgAssessment.org_id == org.id, OrgAssessment.year == year)
@@ -467,7 +456,7 @@ def add_target(
     score=None,
 ) -> RectificationTarget:
     """Add an organization as a target (拟定), e.g. by criteria outside the ranking."""
-    _require(session, identity, Permission.TARGETS_EDIT, org.id, "您没有确定整顿对象的权限。")
+    require(identity, Permission.TARGETS_EDIT, org.id, message="您没有确定整顿对象的权限。")
     if org.level not in GRASSROOTS_LEVELS:
         raise ValidationFailed("整顿对象须为社区或村党组织。")
     in_scope = session.scalar(
@@ -517,10 +506,8 @@ def add_target(
 
 
 def _edit_check(session, identity, target, version):
-    _require(
-        session, identity, Permission.TARGETS_EDIT, target.org_id, "您没有编辑整顿对象的权限。"
-    )
-    _check_version(target, version)
+    require(identity, Permission.TARGETS_EDIT, target.org_id, message="您没有编辑整顿对象的权限。")
+    check_version(target, version)
 
 
 def remove_target(
@@ -686,9 +673,7 @@ def add_plan_row(
     today: dt.date | None = None,
 ) -> RectificationItem:
     """One row of the plan (整顿方案: 问题/措施/责任 lists) becomes one ledger item."""
-    _require(
-        session, identity, Permission.TARGETS_EDIT, target.org_id, "您没有制定整顿方案的权限。"
-    )
+    require(identity, Permission.TARGETS_EDIT, target.org_id, message="您没有制定整顿方案的权限。")
     if target.status in (TargetStatus.PROPOSED, TargetStatus.CLEARED, TargetStatus.REMOVED):
         raise InvalidTransition(
             f"对象处于“{target.status_label}”状态，不能增加整改事项（须先认定）。"
@@ -770,8 +755,8 @@ def record_acceptance(
 ) -> AcceptanceInspection:
     """验收: pass when the score reaches the campaign's pass score and no more than the
     allowed share is dissatisfied; a failure needs a new deadline (重新整顿)."""
-    _require(session, identity, Permission.TARGETS_ACCEPT, target.org_id, "您没有组织验收的权限。")
-    _check_version(target, version)
+    require(identity, Permission.TARGETS_ACCEPT, target.org_id, message="您没有组织验收的权限。")
+    check_version(target, version)
     if target.status != TargetStatus.ACCEPTANCE_REQUESTED:
         raise InvalidTransition(f"对象处于“{target.status_label}”状态，须先申请验收。")
     campaign = target.campaign
@@ -856,8 +841,8 @@ def clear_target(
     session, identity, target: RectificationTarget, *, version=None, today: dt.date | None = None
 ) -> None:
     """整顿销号: only when every item is cleared and the acceptance passed at the required level."""
-    _require(session, identity, Permission.TARGETS_ACCEPT, target.org_id, "您没有整顿销号的权限。")
-    _check_version(target, version)
+    require(identity, Permission.TARGETS_ACCEPT, target.org_id, message="您没有整顿销号的权限。")
+    check_version(target, version)
     if target.status not in (TargetStatus.ACCEPTED, TargetStatus.ACCEPTANCE_REQUESTED):
         raise InvalidTransition(f"对象处于“{target.status_label}”状态，不能整顿销号。")
     gaps = clearing_gaps(session, target)
@@ -882,10 +867,8 @@ def record_recheck(
     new_deadline: dt.date | None = None,
 ) -> TargetRecheck:
     """回头看 after clearing; a rebound reopens the target (重新整顿) with a new deadline."""
-    _require(
-        session, identity, Permission.TARGETS_ACCEPT, target.org_id, "您没有组织回头看的权限。"
-    )
-    _check_version(target, version)
+    require(identity, Permission.TARGETS_ACCEPT, target.org_id, message="您没有组织回头看的权限。")
+    check_version(target, version)
     if target.status != TargetStatus.CLEARED:
         raise InvalidTransition("只有已整顿销号的对象才能回头看。")
     if result not in RECHECK_RESULTS:
