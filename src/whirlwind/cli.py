@@ -40,7 +40,7 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
     "index": (
         "whirlwind.search.commands:index_command",
         "whirlwind.search.commands:index_args",
-        "run the search indexer (the only index writer); --once, --check",
+        "run the search indexer (the only index writer); --once, --check, --compact",
     ),
     "reindex": (
         "whirlwind.search.commands:reindex_command",

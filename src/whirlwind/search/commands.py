@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from whirlwind.search import indexer
+from whirlwind.search import compaction, indexer
 
 
 def _factory(env):
@@ -18,6 +18,12 @@ def index_args(parser):
         "--check",
         action="store_true",
         help="compare the index with the database; exit 1 on a difference",
+    )
+    parser.add_argument(
+        "--compact",
+        action="store_true",
+        help="delete the outbox rows this node's index has applied, then exit (a replica "
+        "that is behind them rebuilds its index)",
     )
     parser.add_argument(
         "--batch",
@@ -57,6 +63,8 @@ def index_command(env, args):
             else "索引与数据库不一致，请运行 whirlwind index --once 或 whirlwind reindex。"
         )
         return 0 if result.ok else 1
+    if args.compact:
+        return compact_command(base, factory)
     if args.once:
         n = indexer.apply_pending(
             factory, base, batch=args.batch or indexer.BULK_BATCH, workers=args.workers
@@ -73,6 +81,22 @@ def index_command(env, args):
         stop=stop,
         workers=args.workers,
     )
+    return 0
+
+
+def compact_command(base, factory) -> int:
+    path = indexer.current_dir(base)
+    if path is None:
+        print("索引不存在，无法清理发件箱：请先运行 whirlwind reindex。", file=sys.stderr)
+        return 1
+    session = factory()
+    try:
+        n = compaction.compact(session, indexer.read_seq(path))
+        session.commit()
+        through = compaction.horizon(session)
+    finally:
+        session.close()
+    print(f"已删除 {n} 条已应用的发件箱记录（清理到第 {through} 号）。")
     return 0
 
 

@@ -32,7 +32,7 @@ from whoosh.writing import LockError
 from whirlwind import clock
 from whirlwind.faults import pause_point
 from whirlwind.outbox import SearchOutbox
-from whirlwind.search import documents
+from whirlwind.search import compaction, documents
 from whirlwind.search.postings import GramCodec, GramSegmentWriter
 from whirlwind.search.schema import make_schema, to_fields
 
@@ -264,6 +264,11 @@ def _add_segments(segments):
     return policy
 
 
+class IndexBehind(Exception):
+    """The index has applied less than the outbox still holds (compaction deleted rows it
+    needed): it can only be rebuilt."""
+
+
 def apply_once(
     session,
     base: str,
@@ -285,6 +290,10 @@ def apply_once(
         .order_by(SearchOutbox.seq)
         .limit(batch)
     ).all()
+    # Read after the rows: a compaction that deleted rows this index has not applied is
+    # then seen, whether it ran before or while the rows were read.
+    if compaction.behind(session, last):
+        raise IndexBehind(last)
     if not rows:
         return 0
     keys = list(dict.fromkeys((r.record_type, int(r.record_id)) for r in rows))
@@ -362,6 +371,14 @@ def apply_pending(
                 session_factory=session_factory,
                 workers=workers,
             )
+        except IndexBehind as behind:
+            log.warning(
+                "search index applied up to %s, but the outbox was compacted beyond it: "
+                "rebuilding it from the database",
+                behind.args[0],
+            )
+            rebuild(session_factory, base, workers=workers)
+            continue
         finally:
             session.rollback()
             session.close()
@@ -429,7 +446,11 @@ def rebuild(
     path = new_generation(base)
     session = session_factory()
     try:
-        start_seq = session.scalar(select(func.max(SearchOutbox.seq))) or 0
+        # Never below the compaction horizon: with every row deleted the outbox is empty,
+        # yet the index holds everything up to the horizon.
+        start_seq = max(
+            session.scalar(select(func.max(SearchOutbox.seq))) or 0, compaction.horizon(session)
+        )
         ix = windex.open_dir(path)
         total = 0
         keys = None
@@ -526,4 +547,6 @@ def check(session, base: str) -> CheckResult:
         ok = False
         lines.append(f"{record_type}: 索引中有 {len(ids)} 条未知类型的记录")
     lines.append(f"待处理的发件箱记录：{pending} 条（已应用到第 {read_seq(path)} 号）")
+    if compaction.horizon(session):
+        lines.append(f"发件箱已清理到第 {compaction.horizon(session)} 号。")
     return CheckResult(ok, lines)
