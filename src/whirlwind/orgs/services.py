@@ -95,6 +95,34 @@ def ancestors(session, org: Org) -> list[Org]:
     return list(session.scalars(stmt))
 
 
+def reindex_units(session, org_ids) -> int:
+    """Put every searchable record (a model with ``__search_type__`` and an ``org_id``)
+    of these units into the search outbox, in this transaction: an org tree change (move,
+    merge, rename, deactivation) changes the unit path, names and scope terms their index
+    documents carry, and a stale document would show another jurisdiction's records in
+    hits, totals and facets. Returns the number of records queued."""
+    from whirlwind import changelog
+    from whirlwind.db import Base
+
+    org_ids = list(org_ids)
+    if not org_ids:
+        return 0
+    keys = []
+    for mapper in Base.registry.mappers:
+        model = mapper.class_
+        search_type = getattr(model, "__search_type__", None)
+        if not search_type or "org_id" not in mapper.columns:
+            continue
+        ids = session.scalars(select(model.id).where(model.org_id.in_(org_ids)).order_by(model.id))
+        keys.extend((search_type, record_id, "upsert") for record_id in ids)
+    changelog.append(session, [], keys)
+    return len(keys)
+
+
+def _subtree(session, org: Org) -> list[int]:
+    return list(session.scalars(subtree_ids(org.id)))
+
+
 def move_org(session, org: Org, new_parent: Org) -> None:
     """Re-parent a unit with its whole subtree; closure rows and ancestors are rebuilt."""
     check_level(org.level, new_parent)
@@ -138,6 +166,8 @@ def move_org(session, org: Org, new_parent: Org) -> None:
         session.scalars(select(Org).where(Org.id.in_(sub_ids))), key=lambda o: o.rank
     ):
         _denormalize(unit, unit.parent)
+    session.flush()
+    reindex_units(session, sub_ids)
 
 
 # --- Administration: rename, move, deactivate, merge, delete (组织机构管理) ----------------
@@ -203,6 +233,7 @@ def rename_org(session, org: Org, *, name: str, reason: str, on_date, version=No
     changelog.set_action(org, "更名")
     org.name = name
     session.flush()
+    reindex_units(session, _subtree(session, org))
 
 
 def move_org_with_history(
@@ -243,6 +274,7 @@ def deactivate_org(session, org: Org, *, reason: str, on_date, version=None) -> 
     org.valid_to = on_date
     org.note = (org.note + "\n" if org.note else "") + f"{on_date:%Y-%m-%d} 停用：{reason}"
     session.flush()
+    reindex_units(session, _subtree(session, org))
 
 
 def reactivate_org(session, org: Org, *, version=None) -> None:
@@ -259,6 +291,7 @@ def reactivate_org(session, org: Org, *, version=None) -> None:
     org.active = True
     org.valid_to = None
     session.flush()
+    reindex_units(session, _subtree(session, org))
 
 
 def merge_org(session, source: Org, target: Org, *, reason: str, on_date, version=None) -> None:
@@ -295,6 +328,7 @@ def merge_org(session, source: Org, target: Org, *, reason: str, on_date, versio
     source.merged_into_id = target.id
     source.valid_to = on_date
     session.flush()
+    reindex_units(session, _subtree(session, source))
 
 
 def delete_org(session, org: Org) -> None:

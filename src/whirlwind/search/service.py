@@ -187,22 +187,38 @@ def hydrate(request, hits, terms) -> list[HitView]:
     return out
 
 
-def facet_labels(session, facets) -> dict[str, dict[str, str]]:
-    """Chinese labels for facet values (units by name, codes by their reference lists)."""
+UNIT_FACETS = ("district_id", "street_id", "org_id")
+
+
+def scoped_facets(session, identity, facets) -> dict:
+    """The facets with every unit value outside ``identity``'s jurisdiction dropped (a unit
+    facet may only ever name units the caller may see; the index is also kept in step with
+    org tree changes, see ``orgs.services.reindex_units``)."""
+    ids = {int(v) for f in UNIT_FACETS for v, _ in facets.get(f, []) if str(v).isdigit()}
+    allowed = visible_orgs(session, identity, ids)
+    out = dict(facets)
+    for f in UNIT_FACETS:
+        if f in facets:
+            out[f] = [(v, c) for v, c in facets[f] if str(v).isdigit() and int(v) in allowed]
+    return out
+
+
+def facet_labels(session, facets, identity=None) -> dict[str, dict[str, str]]:
+    """Chinese labels for facet values (units by name, codes by their reference lists);
+    with ``identity``, unit names only of units inside its jurisdiction."""
     from whirlwind.reference.services import labels
 
     out: dict[str, dict[str, str]] = {"type": dict(documents.TYPE_LABELS)}
-    ids = {
-        int(v)
-        for f in ("district_id", "street_id", "org_id")
-        for v, _ in facets.get(f, [])
-        if str(v).isdigit()
-    }
+    ids = {int(v) for f in UNIT_FACETS for v, _ in facets.get(f, []) if str(v).isdigit()}
+    if identity is not None:
+        ids = visible_orgs(session, identity, ids)
     names = (
         dict(session.execute(select(Org.id, Org.name).where(Org.id.in_(ids))).all()) if ids else {}
     )
-    for f in ("district_id", "street_id", "org_id"):
-        out[f] = {v: names.get(int(v), v) for v, _ in facets.get(f, []) if str(v).isdigit()}
+    for f in UNIT_FACETS:
+        out[f] = {
+            v: names[int(v)] for v, _ in facets.get(f, []) if str(v).isdigit() and int(v) in names
+        }
     out["category"] = labels(session, "problem_category")
     out["source"] = labels(session, "clue_source")
     stages: dict[str, str] = {}

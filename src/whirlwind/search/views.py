@@ -80,8 +80,8 @@ def search_page(request):
     facets = labels = {}
     if searched:
         result, hits = service.search(request, params)
-        facets = result.facets
-        labels = service.facet_labels(request.dbsession, facets)
+        facets = service.scoped_facets(request.dbsession, request.identity, result.facets)
+        labels = service.facet_labels(request.dbsession, facets, request.identity)
     return {
         "params": params,
         "searched": searched,
@@ -132,7 +132,9 @@ def search_api(request):
         "hits": [_hit_json(h) for h in hits],
         "facets": {
             name: [{"value": v, "count": c} for v, c in values]
-            for name, values in result.facets.items()
+            for name, values in service.scoped_facets(
+                request.dbsession, request.identity, result.facets
+            ).items()
         },
     }
 
