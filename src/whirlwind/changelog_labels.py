@@ -145,6 +145,9 @@ register(
         "created_by_id": "录入人",
         "original_deadline": "原整改期限",
         "extension_count": "延期次数",
+        "waiver_reason": "豁免理由",
+        "waived_by_id": "豁免人（用户编号）",
+        "waived_on": "豁免日期",
     },
     table="rectification_item",
 )
@@ -611,6 +614,8 @@ def _register_areas() -> None:
             "acceptance_deadline": "验收截止日期",
             "pass_score": "验收合格分",
             "max_dissatisfied": "不满意率上限（%）",
+            "ratio_community": "社区倒排比例",
+            "min_satisfied": "满意率下限（%）",
             "acceptance_level": "验收层级",
             "created_by_id": _user("创建人"),
         },

@@ -129,6 +129,11 @@ USERS = [
     ("qijiawan_inspector", "黄磊（祁家湾街道纪工委）", ["street_inspector"], "420116001"),
     ("caidian_inspector", "吴静（蔡店街道纪工委）", ["street_inspector"], "420116002"),
     ("dazhi_inspector", "郑丽（大智街道纪工委）", ["street_inspector"], "420102001"),
+    # Street organization offices (组织办): they apply to clear items (申请销号); the street
+    # inspector signs the street stage (separation of duties: the applicant signs no stage).
+    ("qijiawan_org", "钱芳（祁家湾街道组织办）", ["org_officer"], "420116001"),
+    ("caidian_org", "许强（蔡店街道组织办）", ["org_officer"], "420116002"),
+    ("dazhi_org", "冯洁（大智街道组织办）", ["org_officer"], "420102001"),
     ("datan_committee", "何德福（大潭村监委会）", ["committee_member"], "420116001002"),
     ("sanyang_committee", "马秀英（三阳社区监委会）", ["committee_member"], "420102001001"),
 ]

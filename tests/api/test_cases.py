@@ -67,7 +67,14 @@ def test_disposal_steps_open_a_case_then_advance_it(api, tree, users, dbsession,
         {"approved_on": str(days_ago(19))},
         status=403,
     )
+    # Nor may its proposer (separation of duties).
     res = api.post(
+        f"/api/v1/disposals/{disposal['id']}/approve",
+        {"approved_on": str(days_ago(19))},
+        status=422,
+    )
+    assert "职责分离" in res.json["message"]
+    res = api.as_token(tokens["street2"]).post(
         f"/api/v1/disposals/{disposal['id']}/approve", {"approved_on": str(days_ago(19))}
     )
     assert res.json["status"] == "case_opened" and len(res.json["case_ids"]) == 1
@@ -134,7 +141,7 @@ def test_talk_inquiry_response_and_conclusion(api, tree, users, dbsession):
         opinion="谈话函询",
         proposed_on=days_ago(20),
     )
-    services.approve_disposal(dbsession, users["street"], d, approved_on=days_ago(19))
+    services.approve_disposal(dbsession, users["street2"], d, approved_on=days_ago(19))
     url = f"/api/v1/disposals/{d.id}"
     res = api.post(
         f"{url}/response",

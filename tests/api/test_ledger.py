@@ -167,7 +167,10 @@ def test_transitions_follow_the_workflow(api, items, tokens, dbsession, users):
         f"{url}/approve", {"version": item.version}, status=422
     )
     assert "不能越级" in res.json["message"]
-    res = api.post(f"{url}/approve", {"version": item.version})
+    # The applicant signs no stage (separation of duties); another street reviewer does.
+    res = api.post(f"{url}/approve", {"version": item.version}, status=422)
+    assert "职责分离" in res.json["message"]
+    res = api.as_token(tokens["street2"]).post(f"{url}/approve", {"version": item.version})
     assert res.json["status"] == "street_approved"
     # Return needs a reason.
     district = api.as_token(tokens["district"])

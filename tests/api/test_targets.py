@@ -91,3 +91,26 @@ def test_remove_needs_a_reason_and_edit_permission(api, tokens, target):
     assert res.json["error"] == "validation_failed"
     res = officer.post(url, {"version": target.version, "reason": "经核实不属于软弱涣散"})
     assert res.json["status"] == "removed"
+
+
+def test_waiver_of_a_plan_item_by_the_accepting_level(api, tokens, target, dbsession, users):
+    officer = ident(users["district_org"])
+    ts.identify_target(dbsession, officer, target, committee_approval_date=TODAY)
+    item = ts.add_plan_row(
+        dbsession,
+        officer,
+        target,
+        problem="书记不在村",
+        measure="选派第一书记",
+        responsible_person="李四",
+        deadline=TODAY + dt.timedelta(days=30),
+    )
+    url = f"/api/v1/targets/{target.id}/items/{item.id}/waiver"
+    # The city is not the campaign's acceptance level (区级).
+    res = api.as_token(tokens["city_org"]).post(url, {"reason": "统一部署"}, status=422)
+    assert "验收层级" in res.json["message"]
+    district = api.as_token(tokens["district_org"])
+    assert district.post(url, {"reason": ""}, status=400).json["fields"]["reason"]
+    res = district.post(url, {"reason": "已由区级统一选派，不再单列"})
+    (row,) = [i for i in res.json["items"] if i["id"] == item.id]
+    assert row["waiver_reason"] == "已由区级统一选派，不再单列"

@@ -239,7 +239,7 @@ def test_audit_to_finding_to_items_cleared(as_user, tree, dbsession, users):
             dbsession,
             item,
             worker=users["street"],
-            street=users["street"],
+            street=users["street2"],
             district=users["district"],
         )
     page = app.get(f"/audits/findings/{finding.id}")

@@ -36,3 +36,17 @@ def make_clue(session, actor, org, **kw):
     )
     data.update(kw)
     return services.create_clue(session, actor, **data)
+
+
+def approver_for(session, actor):
+    """A user who may approve what ``actor`` proposed: another ``cases:approve`` user of the
+    actor's unit, else one of the unit above (separation of duties)."""
+    from sqlalchemy import select
+
+    from whirlwind.accounts.models import User
+
+    for org_id in (actor.org_id, actor.org.parent_id):
+        for user in session.scalars(select(User).where(User.org_id == org_id).order_by(User.id)):
+            if user.id != actor.id and "cases:approve" in user.permissions:
+                return user
+    raise LookupError("no approver")

@@ -20,7 +20,7 @@ def case(dbsession, tree, users):
     d = services.propose_disposal(
         dbsession, actor, clue, mode="open_case", opinion="直接立案", proposed_on=days_ago(190)
     )
-    return services.approve_disposal(dbsession, actor, d, approved_on=days_ago(180))
+    return services.approve_disposal(dbsession, users["street2"], d, approved_on=days_ago(180))
 
 
 def test_every_stage_to_a_sanction_and_closing(dbsession, users, case):

@@ -9,14 +9,16 @@ from whirlwind.cases.limits import DEFAULT
 from whirlwind.cases.models import Case, ClueStatus, DisposalMode, DisposalState
 from whirlwind.errors import InvalidTransition, ValidationFailed
 
-from .helpers import days_ago, make_clue
+from .helpers import approver_for, days_ago, make_clue
 
 
 def _approved(session, actor, clue, mode, **kw):
     d = services.propose_disposal(
         session, actor, clue, mode=mode, opinion="拟办", proposed_on=days_ago(90), **kw
     )
-    result = services.approve_disposal(session, actor, d, approved_on=days_ago(89))
+    result = services.approve_disposal(
+        session, approver_for(session, actor), d, approved_on=days_ago(89)
+    )
     return d, result
 
 
@@ -101,7 +103,9 @@ def test_verification_leads_to_case(dbsession, tree, users):
         dbsession, actor, d, outcome="propose_case", outcome_on=days_ago(59)
     )
     assert follow.mode == DisposalMode.OPEN_CASE
-    case = services.approve_disposal(dbsession, actor, follow, approved_on=days_ago(58))
+    case = services.approve_disposal(
+        dbsession, approver_for(dbsession, actor), follow, approved_on=days_ago(58)
+    )
     assert isinstance(case, Case)
     assert clue.status == ClueStatus.CASE_OPENED
     assert case.opened_on == days_ago(58)
@@ -201,17 +205,21 @@ def test_rejected_proposal_returns_to_registered(dbsession, tree, users):
 def test_dates_cannot_go_backwards(dbsession, tree, users):
     actor = users["street"]
     clue = make_clue(dbsession, actor, tree["V1"], received_date=days_ago(100))
-    with pytest.raises(ValidationFailed, match="拟办日期不能早于"):
+    with pytest.raises(
+        ValidationFailed, match=r"拟办日期（\d{4}-\d\d-\d\d）不能早于.*受理.*（\d{4}-\d\d-\d\d）"
+    ):
         services.propose_disposal(
             dbsession, actor, clue, mode="verification", opinion="初核", proposed_on=days_ago(101)
         )
     d = services.propose_disposal(
         dbsession, actor, clue, mode="verification", opinion="初核", proposed_on=days_ago(90)
     )
-    with pytest.raises(ValidationFailed, match="审批日期不能早于"):
-        services.approve_disposal(dbsession, actor, d, approved_on=days_ago(91))
+    with pytest.raises(ValidationFailed, match=r"审批日期（.*）不能早于拟办日期（"):
+        services.approve_disposal(dbsession, users["street2"], d, approved_on=days_ago(91))
     with pytest.raises(ValidationFailed, match="不能晚于今天"):
-        services.approve_disposal(dbsession, actor, d, approved_on=days_ago(-1))
+        services.approve_disposal(dbsession, users["street2"], d, approved_on=days_ago(-1))
+    with pytest.raises(ValidationFailed, match="不能晚于今天"):
+        services.approve_disposal(dbsession, users["street2"], d, approved_on=days_ago(-400))
 
 
 def test_duplicate_clue(dbsession, tree, users):
@@ -254,3 +262,23 @@ def test_origin_and_history_fields(dbsession, tree, users):
         and clue.closed_on == clue.received_date
         and clue.due_date is None
     )
+
+
+def test_proposer_does_not_approve_but_the_level_above_may(dbsession, tree, users):
+    """Separation of duties for 予以了结, 初步核实 and 立案; a single-inspector unit's
+    proposal is approved by the level above (its jurisdiction holds the clue)."""
+    actor = users["street"]
+    for mode, extra in (
+        ("close", {"close_reason": "untrue"}),
+        ("verification", {}),
+        ("open_case", {}),
+    ):
+        clue = make_clue(dbsession, actor, tree["V1"], received_date=days_ago(30))
+        d = services.propose_disposal(
+            dbsession, actor, clue, mode=mode, opinion="拟办", proposed_on=days_ago(20), **extra
+        )
+        with pytest.raises(InvalidTransition, match="职责分离"):
+            services.approve_disposal(dbsession, actor, d, approved_on=days_ago(19))
+        assert d.state == DisposalState.PROPOSED
+        services.approve_disposal(dbsession, users["district"], d, approved_on=days_ago(19))
+        assert d.approved_by_id == users["district"].id

@@ -16,7 +16,7 @@ def test_documents(dbsession, tree, users):
     d = services.propose_disposal(
         dbsession, actor, clue, mode="open_case", opinion="立案", proposed_on=days_ago(90)
     )
-    case = services.approve_disposal(dbsession, actor, d, approved_on=days_ago(80))
+    case = services.approve_disposal(dbsession, users["street2"], d, approved_on=days_ago(80))
     docs = DOCUMENTS["clue"](dbsession, [clue.id, 987654])
     assert set(docs) == {clue.id}
     doc = docs[clue.id]

@@ -152,14 +152,22 @@ def _cells(res) -> str:
 
 
 def test_disposal_through_the_pages(as_user, clue):
-    app = as_user("street")
-    page = app.get(f"/cases/clues/{clue.id}")
+    proposer = as_user("street")
+    page = proposer.get(f"/cases/clues/{clue.id}")
     form = page.forms["propose-form"]
     form["mode"] = "verification"
     form["opinion"] = "建议初步核实"
     page = form.submit().follow()
     assert "已提出拟办意见：初步核实" in page.text
     d = clue.disposals[0]
+    # The proposer may not approve the proposal (separation of duties).
+    res = proposer.post(
+        f"/cases/disposals/{d.id}/approve",
+        {"csrf_token": csrf_token(proposer), "approved_on": days_ago(0).isoformat()},
+        status=422,
+    )
+    assert "职责分离" in res.text
+    app = as_user("street2")
     token = csrf_token(app)
     page = app.post(
         f"/cases/disposals/{d.id}/approve",
@@ -192,6 +200,8 @@ def test_disposal_through_the_pages(as_user, clue):
     ).follow()
     assert "已转入下一步：立案审查调查" in page.text
     follow = clue.disposals[1]
+    app = as_user("street")
+    token = csrf_token(app)
     res = app.post(
         f"/cases/disposals/{follow.id}/approve",
         {"csrf_token": token, "approved_on": days_ago(0).isoformat(), "case_number": "AJ-TEST-1"},
@@ -204,7 +214,7 @@ def test_case_page_stage_rules(as_user, dbsession, users, clue):
     d = services.propose_disposal(
         dbsession, users["street"], clue, mode="open_case", opinion="立案", proposed_on=days_ago(90)
     )
-    case = services.approve_disposal(dbsession, users["street"], d, approved_on=days_ago(80))
+    case = services.approve_disposal(dbsession, users["street2"], d, approved_on=days_ago(80))
     app = as_user("street")
     page = app.get(f"/cases/{case.id}")
     assert "进入“审理”" in page.text
@@ -255,7 +265,7 @@ def test_jurisdiction(as_user, clue, other_clue, dbsession, users):
         opinion="立案",
         proposed_on=days_ago(90),
     )
-    case = services.approve_disposal(dbsession, users["street_b"], d, approved_on=days_ago(80))
+    case = services.approve_disposal(dbsession, users["district"], d, approved_on=days_ago(80))
     app.get(f"/cases/{case.id}", status=404)
     assert case.number not in app.get("/cases/list").text
     assert "王强" not in _cells(app.get("/cases/list.xlsx"))

@@ -55,8 +55,11 @@ def test_item_page_shows_only_the_buttons_the_user_may_press(as_user, items):
         and "包保责任" in page.text
         and "街道领导" in page.text
     )
-    assert page.html.find(id="action-approve") and page.html.find(id="action-return")
+    # The applicant may return the item but signs none of its stages (separation of duties).
+    assert page.html.find(id="action-return") and not page.html.find(id="action-approve")
     assert not page.html.find(id="action-submit")
+    page = as_user("street2").get(f"/ledger/items/{a.id}")
+    assert page.html.find(id="action-approve") and page.html.find(id="action-return")
     app = as_user("district")
     page = app.get(f"/ledger/items/{a.id}")
     # A higher reviewer may return the item but not sign the street's stage.
@@ -69,7 +72,9 @@ def test_item_page_shows_only_the_buttons_the_user_may_press(as_user, items):
 
 def test_sign_off_through_the_web_and_stale_version_is_409(as_user, items, dbsession):
     a = items["a"]
-    app = as_user("street")
+    res = post(as_user("street"), f"/ledger/items/{a.id}/approve", version=a.version)
+    assert res.status_int == 422 and "职责分离" in res.text
+    app = as_user("street2")
     seen = a.version
     res = post(app, f"/ledger/items/{a.id}/approve", version=seen)
     assert res.status_int == 302
@@ -79,7 +84,7 @@ def test_sign_off_through_the_web_and_stale_version_is_409(as_user, items, dbses
     assert res.status_int == 409 and "版本已变化" in res.text
     assert a.status == ItemStatus.STREET_APPROVED
     # The street cannot sign the district stage: 422 with the reason.
-    res = post(as_user("street"), f"/ledger/items/{a.id}/approve", version=a.version)
+    res = post(as_user("street2"), f"/ledger/items/{a.id}/approve", version=a.version)
     assert res.status_int == 422 and "待区级审核" in res.text
     res = post(as_user("district"), f"/ledger/items/{a.id}/approve", version=a.version)
     assert res.status_int == 302 and a.status == ItemStatus.CLEARED
@@ -94,6 +99,11 @@ def test_return_needs_reason_and_shows_it(as_user, items):
     assert res.status_int == 302
     page = app.get(f"/ledger/items/{a.id}")
     assert "退回原因：佐证照片模糊" in page.text
+    # Resubmission waits for a progress note written after the return.
+    assert page.html.find(id="action-submit") is None
+    res = post(app, f"/ledger/items/{a.id}/notes", note="已重新拍摄")
+    assert res.status_int == 302
+    page = app.get(f"/ledger/items/{a.id}")
     assert page.html.find(id="action-submit") is not None
 
 

@@ -35,7 +35,7 @@ def test_full_chain_without_city_member_clears_at_district(dbsession, settings, 
     assert item.status == ItemStatus.PENDING
     submit(dbsession, settings, users, item)
     assert item.status == ItemStatus.SUBMITTED and awaiting_level(item) == "street"
-    transition(dbsession, ident(users["street"]), item, "approve", version=item.version)
+    transition(dbsession, ident(users["street2"]), item, "approve", version=item.version)
     assert item.status == ItemStatus.STREET_APPROVED and awaiting_level(item) == "district"
     transition(dbsession, ident(users["district"]), item, "approve", version=item.version)
     assert item.status == ItemStatus.CLEARED and item.cleared_at is not None
@@ -59,7 +59,7 @@ def test_city_member_adds_the_city_stage(dbsession, settings, users, city_item):
     item = city_item
     assert review_stages(item) == ["street", "district", "city"]
     submit(dbsession, settings, users, item)
-    transition(dbsession, ident(users["street"]), item, "approve", version=item.version)
+    transition(dbsession, ident(users["street2"]), item, "approve", version=item.version)
     transition(dbsession, ident(users["district"]), item, "approve", version=item.version)
     assert item.status == ItemStatus.DISTRICT_APPROVED and awaiting_level(item) == "city"
     transition(dbsession, ident(users["city"]), item, "approve", version=item.version)
@@ -83,9 +83,9 @@ def test_no_skipping_levels(dbsession, settings, users, city_item):
     for key in ("district", "city"):
         with pytest.raises(InvalidTransition, match="待街道审核"):
             transition(dbsession, ident(users[key]), item, "approve", version=item.version)
-    transition(dbsession, ident(users["street"]), item, "approve", version=item.version)
+    transition(dbsession, ident(users["street2"]), item, "approve", version=item.version)
     # The street cannot sign twice, nor sign the district stage; the city cannot jump ahead.
-    for key in ("street", "city"):
+    for key in ("street2", "city"):
         with pytest.raises(InvalidTransition, match="待区级审核"):
             transition(dbsession, ident(users[key]), item, "approve", version=item.version)
     assert item.status == ItemStatus.STREET_APPROVED
@@ -101,7 +101,7 @@ def test_rights_and_jurisdiction(dbsession, settings, users, item):
     # Another street (same district) and another district: outside jurisdiction.
     with pytest.raises(NotFound):
         transition(dbsession, ident(users["street_b"]), item, "approve", version=item.version)
-    transition(dbsession, ident(users["street"]), item, "approve", version=item.version)
+    transition(dbsession, ident(users["street2"]), item, "approve", version=item.version)
     with pytest.raises(NotFound):
         transition(dbsession, ident(users["district_b"]), item, "approve", version=item.version)
     assert item.status == ItemStatus.STREET_APPROVED
@@ -112,7 +112,7 @@ def test_rights_and_jurisdiction(dbsession, settings, users, item):
 
 def test_return_with_reason_and_resubmit(dbsession, settings, users, item):
     submit(dbsession, settings, users, item)
-    transition(dbsession, ident(users["street"]), item, "approve", version=item.version)
+    transition(dbsession, ident(users["street2"]), item, "approve", version=item.version)
     with pytest.raises(ValidationFailed, match="退回原因"):
         transition(
             dbsession, ident(users["district"]), item, "return", version=item.version, reason="  "
@@ -126,8 +126,15 @@ def test_return_with_reason_and_resubmit(dbsession, settings, users, item):
         reason="照片不清晰",
     )
     assert item.status == ItemStatus.RETURNED and item.last_return_reason == "照片不清晰"
-    # Back to the street's desk: resubmit, the chain starts again at the street.
-    transition(dbsession, ident(users["street"]), item, "submit", version=item.version)
+    # Back to the street's desk: a resubmission needs a progress note written after the return.
+    street = ident(users["street"])
+    with pytest.raises(InvalidTransition, match="退回之后的整改进展"):
+        transition(dbsession, street, item, "submit", version=item.version)
+    from whirlwind.ledger.services import add_note
+
+    add_note(dbsession, street, item, "已重新拍摄清晰照片")
+    # Resubmit: the chain starts again at the street.
+    transition(dbsession, street, item, "submit", version=item.version)
     assert item.status == ItemStatus.SUBMITTED and awaiting_level(item) == "street"
     review = dbsession.scalars(select(ItemReview).where(ItemReview.decision == "return")).one()
     assert review.reason == "照片不清晰" and review.level == "district"
@@ -135,7 +142,7 @@ def test_return_with_reason_and_resubmit(dbsession, settings, users, item):
 
 def test_lower_level_cannot_return_at_a_higher_stage(dbsession, settings, users, item):
     submit(dbsession, settings, users, item)
-    transition(dbsession, ident(users["street"]), item, "approve", version=item.version)
+    transition(dbsession, ident(users["street2"]), item, "approve", version=item.version)
     with pytest.raises(InvalidTransition):
         transition(
             dbsession, ident(users["street"]), item, "return", version=item.version, reason="x"
@@ -145,7 +152,7 @@ def test_lower_level_cannot_return_at_a_higher_stage(dbsession, settings, users,
 def test_stale_version_changes_nothing(dbsession, settings, users, item):
     submit(dbsession, settings, users, item)
     seen = item.version
-    transition(dbsession, ident(users["street"]), item, "approve", version=seen)
+    transition(dbsession, ident(users["street2"]), item, "approve", version=seen)
     with pytest.raises(StaleVersion):
         transition(dbsession, ident(users["district"]), item, "approve", version=seen)
     assert item.status == ItemStatus.STREET_APPROVED
@@ -157,7 +164,7 @@ def test_reopen_only_by_recheck_with_reason(dbsession, settings, users, item):
             dbsession, ident(users["district"]), item, "reopen", version=item.version, reason="x"
         )
     submit(dbsession, settings, users, item)
-    transition(dbsession, ident(users["street"]), item, "approve", version=item.version)
+    transition(dbsession, ident(users["street2"]), item, "approve", version=item.version)
     transition(dbsession, ident(users["district"]), item, "approve", version=item.version)
     with pytest.raises(ValidationFailed):
         transition(dbsession, ident(users["district"]), item, "reopen", version=item.version)
@@ -184,5 +191,34 @@ def test_item_of_a_district_unit_starts_at_district_stage(dbsession, settings, t
     add_evidence(dbsession, settings, district, item)
     transition(dbsession, district, item, "submit", version=item.version)
     assert awaiting_level(item) == "district"
-    transition(dbsession, district, item, "approve", version=item.version)
+    # The applicant signs no stage of the item; another district reviewer does.
+    with pytest.raises(InvalidTransition, match="职责分离"):
+        transition(dbsession, district, item, "approve", version=item.version)
+    transition(dbsession, ident(users["district_org"]), item, "approve", version=item.version)
+    assert item.status == ItemStatus.CLEARED
+
+
+def test_applicant_signs_no_stage_and_nobody_signs_two(dbsession, settings, users, item):
+    submit(dbsession, settings, users, item)
+    with pytest.raises(InvalidTransition, match="职责分离：申请销号的人员"):
+        transition(dbsession, ident(users["street"]), item, "approve", version=item.version)
+    assert "approve" not in available_actions(dbsession, ident(users["street"]), item)
+    transition(dbsession, ident(users["street2"]), item, "approve", version=item.version)
+    assert item.status == ItemStatus.STREET_APPROVED
+
+
+def test_single_inspector_street_is_signed_by_the_district(dbsession, settings, tree, users):
+    """祁家湾街道 with its applicant as the only reviewer: the district signs the street stage
+    (on the record), and another district reviewer the district stage."""
+    users["street2"].active = False
+    package = package_for(dbsession, tree["V1"])
+    item = make_item(dbsession, users["street"], tree["V1"], package=package)
+    submit(dbsession, settings, users, item)
+    with pytest.raises(InvalidTransition):
+        transition(dbsession, ident(users["city"]), item, "approve", version=item.version)
+    review = transition(dbsession, ident(users["district"]), item, "approve", version=item.version)
+    assert review.level == "street" and "代为审核" in review.reason
+    with pytest.raises(InvalidTransition, match="已审核过本次申请"):
+        transition(dbsession, ident(users["district"]), item, "approve", version=item.version)
+    transition(dbsession, ident(users["district_org"]), item, "approve", version=item.version)
     assert item.status == ItemStatus.CLEARED

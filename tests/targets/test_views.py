@@ -99,7 +99,7 @@ def test_walk_through_the_pages(as_user, dbsession, tree, users):
     note["note"] = "已开展主题党日"
     note["file"] = ("主题党日.png", PNG)
     note.submit(status=302)
-    for user in ("street", "street", "district", "city"):
+    for user in ("street", "street2", "district", "city"):
         app_ = as_user(user)
         page = app_.get(f"/ledger/items/{item.id}")
         name = (

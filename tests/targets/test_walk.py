@@ -230,7 +230,7 @@ def test_walk_from_ranking_to_cleared_through_every_level(
     for item in (item1, item2):
         add_evidence(dbsession, settings, street, item)
         transition(dbsession, street, item, "submit", version=item.version)
-        transition(dbsession, street, item, "approve", version=item.version)
+        transition(dbsession, ident(users["street2"]), item, "approve", version=item.version)
         transition(dbsession, district, item, "approve", version=item.version)
     assert item1.status == ItemStatus.DISTRICT_APPROVED
     transition(dbsession, city, item1, "approve", version=item1.version)
@@ -263,6 +263,18 @@ def test_walk_from_ranking_to_cleared_through_every_level(
     )
     assert failed.result == "fail" and target.status == TargetStatus.RERECTIFY
     ts.request_acceptance(dbsession, district_org, target)
+    good = dict(
+        date=TODAY,
+        inspectors="区委组织部",
+        score=78,
+        respondents=15,
+        satisfied_pct=90,
+        dissatisfied_pct=5,
+    )
+    # A plan item still open (neither cleared nor waived): the acceptance cannot pass.
+    with pytest.raises(InvalidTransition, match="验收不能通过"):
+        ts.record_acceptance(dbsession, district_org, target, **good)
+    transition(dbsession, city, item2, "approve", version=item2.version)
     # A city acceptance is recorded but the campaign requires the district's.
     ts.record_acceptance(
         dbsession,
@@ -277,22 +289,12 @@ def test_walk_from_ranking_to_cleared_through_every_level(
     )
     assert target.status == TargetStatus.ACCEPTANCE_REQUESTED
     gaps = ts.clearing_gaps(dbsession, target)
-    assert gaps["messages"] == ["尚有 1 项整改事项未销号。", "尚无区级验收通过记录。"]
-    ts.record_acceptance(
-        dbsession,
-        district_org,
-        target,
-        date=TODAY,
-        inspectors="区委组织部",
-        score=78,
-        respondents=15,
-        satisfied_pct=90,
-        dissatisfied_pct=5,
-    )
-    assert target.status == TargetStatus.ACCEPTED
-    with pytest.raises(InvalidTransition, match="尚有 1 项整改事项未销号"):
+    assert gaps["messages"] == ["最近一次区级验收结论为“不通过（重新整顿）”，须重新验收通过。"]
+    # The earlier failure is the latest district acceptance: clearing is refused.
+    with pytest.raises(InvalidTransition):
         ts.clear_target(dbsession, district_org, target)
-    transition(dbsession, city, item2, "approve", version=item2.version)
+    ts.record_acceptance(dbsession, district_org, target, **good)
+    assert target.status == TargetStatus.ACCEPTED
     ts.clear_target(dbsession, district_org, target, version=target.version)
     assert target.status == TargetStatus.CLEARED and target.cleared_date == TODAY
 
@@ -339,3 +341,138 @@ def test_rights_on_targets(dbsession, tree, users, campaign):
         ts.add_target(
             dbsession, ident(users["district_org"]), campaign, tree["V1"], categories=["W77"]
         )
+
+
+def _accepting(dbsession, tree, users, campaign, *, package_user="district"):
+    """A target of 大潭村 with one plan item, waiting for its acceptance."""
+    officer = ident(users["district_org"])
+    target = ts.add_target(dbsession, officer, campaign, tree["V1"], categories=["W04"])
+    ts.update_target(
+        dbsession,
+        officer,
+        target,
+        categories=["W04"],
+        evidence="组织生活不正常",
+        problem="组织涣散",
+        plan_summary="一村一策",
+        deadline=TODAY + dt.timedelta(days=90),
+    )
+    ts.identify_target(
+        dbsession, officer, target, committee_approval_date=TODAY - dt.timedelta(days=5)
+    )
+    ts.set_package(
+        dbsession,
+        officer,
+        target,
+        [
+            {
+                "level": "district",
+                "role": "district_leader",
+                "person_name": "区领导",
+                "username": users[package_user].username,
+            },
+            {"level": "street", "role": "street_leader", "person_name": "街道领导"},
+            {"level": "village", "role": "first_secretary", "person_name": "第一书记"},
+        ],
+    )
+    item = ts.add_plan_row(
+        dbsession,
+        officer,
+        target,
+        problem="三会一课不落实",
+        measure="按月开展",
+        responsible_person="李四",
+        deadline=TODAY + dt.timedelta(days=30),
+    )
+    ts.start_rectification(dbsession, officer, target)
+    ts.request_acceptance(dbsession, officer, target)
+    return target, item
+
+
+GOOD = dict(inspectors="区委组织部", score=85, respondents=15, satisfied_pct=92, dissatisfied_pct=3)
+
+
+def test_acceptance_rules_waiver_dates_and_the_package_member(dbsession, tree, users, campaign):
+    officer = ident(users["district_org"])
+    target, item = _accepting(dbsession, tree, users, campaign, package_user="district_org")
+    # The district package member does not accept at the district level.
+    with pytest.raises(InvalidTransition, match="职责分离：您是该整顿对象的区级包保责任人"):
+        ts.record_acceptance(dbsession, officer, target, date=TODAY, **GOOD)
+    target.package.members[0].user_id = users["district"].id
+    # Dates of what happened are not after today, and not before the approval.
+    with pytest.raises(ValidationFailed, match="不能晚于今天"):
+        ts.record_acceptance(dbsession, officer, target, date=dt.date(2028, 1, 1), **GOOD)
+    with pytest.raises(ValidationFailed, match="不能早于常委会审定"):
+        ts.record_acceptance(dbsession, officer, target, date=TODAY - dt.timedelta(days=6), **GOOD)
+    # The plan item is still 待整改: no pass until it is cleared or waived with a reason.
+    with pytest.raises(InvalidTransition, match="验收不能通过"):
+        ts.record_acceptance(dbsession, officer, target, date=TODAY, **GOOD)
+    with pytest.raises(InvalidTransition, match="只有验收层级"):
+        ts.waive_plan_item(dbsession, ident(users["city_org"]), target, item, reason="x")
+    with pytest.raises(ValidationFailed, match="豁免理由"):
+        ts.waive_plan_item(dbsession, officer, target, item, reason=" ")
+    ts.waive_plan_item(dbsession, officer, target, item, reason="该措施已由全区统一部署替代")
+    row = ts.record_acceptance(dbsession, officer, target, date=TODAY, **GOOD)
+    assert row.result == "pass" and target.status == TargetStatus.ACCEPTED
+
+
+def test_identification_dates_are_not_in_the_future(dbsession, tree, users, campaign):
+    officer = ident(users["district_org"])
+    target = ts.add_target(dbsession, officer, campaign, tree["V1"], categories=["W04"])
+    with pytest.raises(ValidationFailed, match=r"常委会审定日期.*不能晚于今天"):
+        ts.identify_target(
+            dbsession, officer, target, committee_approval_date=TODAY + dt.timedelta(days=400)
+        )
+    with pytest.raises(ValidationFailed, match="早于支部自查日期"):
+        ts.identify_target(
+            dbsession,
+            officer,
+            target,
+            self_check_date=TODAY - dt.timedelta(days=1),
+            committee_approval_date=TODAY - dt.timedelta(days=3),
+        )
+
+
+def test_rebound_needs_a_new_passing_acceptance(dbsession, tree, users, campaign):
+    officer = ident(users["district_org"])
+    target, item = _accepting(dbsession, tree, users, campaign)
+    ts.waive_plan_item(dbsession, officer, target, item, reason="并入全区统一措施")
+    ts.record_acceptance(dbsession, officer, target, date=TODAY, **GOOD)
+    ts.clear_target(dbsession, officer, target)
+    ts.record_recheck(
+        dbsession,
+        officer,
+        target,
+        date=TODAY,
+        inspectors="区委组织部",
+        findings="组织生活又不正常",
+        result="rebound",
+        new_deadline=TODAY + dt.timedelta(days=30),
+    )
+    assert target.status == TargetStatus.RERECTIFY
+    # The pass before the rebound no longer counts.
+    gaps = ts.clearing_gaps(dbsession, target)
+    assert not gaps["acceptance_passed"] and "重新整顿之后尚无区级验收通过记录" in "".join(
+        gaps["messages"]
+    )
+    ts.request_acceptance(dbsession, officer, target)
+    with pytest.raises(InvalidTransition, match="须验收通过"):
+        ts.clear_target(dbsession, officer, target)
+    # A failed acceptance sends it back to rectification.
+    ts.record_acceptance(
+        dbsession,
+        officer,
+        target,
+        date=TODAY,
+        inspectors="区委组织部",
+        score=50,
+        respondents=15,
+        satisfied_pct=60,
+        dissatisfied_pct=20,
+        new_deadline=TODAY + dt.timedelta(days=20),
+    )
+    assert target.status == TargetStatus.RERECTIFY
+    ts.request_acceptance(dbsession, officer, target)
+    ts.record_acceptance(dbsession, officer, target, date=TODAY, **GOOD)
+    ts.clear_target(dbsession, officer, target)
+    assert target.status == TargetStatus.CLEARED

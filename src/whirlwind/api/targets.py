@@ -34,7 +34,7 @@ from whirlwind.scoping import get_visible
 from whirlwind.security import Permission
 from whirlwind.targets import services as ts
 from whirlwind.targets.models import TARGET_STATUS_LABELS, Campaign, RectificationTarget
-from whirlwind.targets.schemas import ActionSchema, IdentifySchema, TargetSchema
+from whirlwind.targets.schemas import ActionSchema, IdentifySchema, TargetSchema, WaiverSchema
 from whirlwind.targets.views import _target_query
 
 TAG = "软弱涣散整顿"
@@ -258,4 +258,29 @@ def targets_transition(request):
             "clear": ts.clear_target,
         }[action]
         func(session, identity, target, version=data["version"])
+    return target_detail(request, target)
+
+
+@endpoint(
+    "targets.items.waiver",
+    "/targets/{id}/items/{item_id}/waiver",
+    "POST",
+    summary="验收豁免：验收层级说明理由，使一项未销号的整顿方案事项不再妨碍验收",
+    tag=TAG,
+    permission=Permission.TARGETS_ACCEPT,
+    body=WaiverSchema,
+    response=TARGET_DETAIL,
+    errors=(422,),
+)
+def targets_item_waiver(request):
+    """Only a user of the campaign's acceptance level may waive; the reason is kept on the
+    item (豁免理由, who, when)."""
+    from whirlwind.ledger.models import RectificationItem
+
+    target = _target(request)
+    item = get_visible(
+        request.dbsession, request.identity, RectificationItem, path_id(request, "item_id")
+    )
+    data = json_body(request, WaiverSchema)
+    ts.waive_plan_item(request.dbsession, request.identity, target, item, reason=data["reason"])
     return target_detail(request, target)

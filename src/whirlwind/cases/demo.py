@@ -407,8 +407,9 @@ def _open_work(session, ctx, users):
             proposed_on=_days(ctx, 110),
             today=ctx.today,
         )
+        # The proposer never approves (separation of duties): the city approves.
         services.approve_disposal(
-            session, district, d, approved_on=_days(ctx, 105), today=ctx.today
+            session, users["city_inspector"], d, approved_on=_days(ctx, 105), today=ctx.today
         )
     # 5. Closed after 初核 (予以了结).
     if jiangan:
@@ -441,7 +442,9 @@ def _open_work(session, ctx, users):
             proposed_on=_days(ctx, 85),
             today=ctx.today,
         )
-        services.approve_disposal(session, dazhi, d, approved_on=_days(ctx, 80), today=ctx.today)
+        # A single-inspector street: the level above (江岸区) approves its proposal.
+        approver = users.get("jiangan_inspector") or users["city_inspector"]
+        services.approve_disposal(session, approver, d, approved_on=_days(ctx, 80), today=ctx.today)
         services.record_response(
             session,
             dazhi,

@@ -319,13 +319,37 @@ def _last_date(clue: Clue) -> dt.date:
     return max(dates)
 
 
-def _check_date(value: dt.date | None, *, not_before: dt.date, today: dt.date, what: str) -> None:
+def _check_date(
+    value: dt.date | None,
+    *,
+    not_before: dt.date,
+    today: dt.date,
+    what: str,
+    before_what: str = "上一步的日期",
+) -> None:
     if value is None:
         raise ValidationFailed(f"{what}不能为空。")
     if value < not_before:
-        raise ValidationFailed(f"{what}不能早于 {not_before:%Y-%m-%d}（上一步的日期）。")
+        raise ValidationFailed(
+            f"{what}（{value:%Y-%m-%d}）不能早于{before_what}（{not_before:%Y-%m-%d}）。"
+        )
     if value > today:
-        raise ValidationFailed(f"{what}不能晚于今天。")
+        raise ValidationFailed(
+            f"{what}（{value:%Y-%m-%d}）是已发生事项的日期，不能晚于今天（{today:%Y-%m-%d}）。"
+        )
+
+
+def check_separation(disposal: ClueDisposal, actor) -> None:
+    """职责分离: whoever proposed a disposal (予以了结, 初步核实, 立案 …) does not approve it.
+    In a unit with a single inspector, a user of the level above approves: the approval
+    is open to every ``cases:approve`` user whose jurisdiction holds the clue."""
+    actor_id = _actor_id(actor)
+    if actor_id is not None and disposal.proposed_by_id == actor_id:
+        mode = DisposalMode(disposal.mode)
+        raise InvalidTransition(
+            f"职责分离：拟办意见（{mode.label}）的提出人不能审批自己的拟办意见，须由本单位其他"
+            "审批人员或上一级审批。"
+        )
 
 
 def propose_disposal(
@@ -352,7 +376,13 @@ def propose_disposal(
         raise InvalidTransition("该线索已有待审批或办理中的处置。")
     if not (opinion or "").strip():
         raise ValidationFailed("拟办意见不能为空。", fields={"opinion": "必填"})
-    _check_date(proposed_on, not_before=_last_date(clue), today=today, what="拟办日期")
+    _check_date(
+        proposed_on,
+        not_before=_last_date(clue),
+        today=today,
+        what="拟办日期",
+        before_what="受理或上一步处置的日期",
+    )
     if mode == DisposalMode.CLOSE and close_reason not in CLOSE_REASONS:
         raise ValidationFailed(
             "予以了结须选择了结理由（反映不实、无法核实、已作处理或其他）。",
@@ -398,7 +428,14 @@ def approve_disposal(
         raise InvalidTransition("该处置意见不在待审批状态。")
     if approval_way not in ("approval", "meeting"):
         raise ValidationFailed("审批方式无效。")
-    _check_date(approved_on, not_before=disposal.proposed_on, today=today, what="审批日期")
+    check_separation(disposal, actor)
+    _check_date(
+        approved_on,
+        not_before=disposal.proposed_on,
+        today=today,
+        what="审批日期",
+        before_what="拟办日期",
+    )
     disposal.approved_by_id = _actor_id(actor)
     disposal.approved_on = approved_on
     disposal.approval_way = approval_way

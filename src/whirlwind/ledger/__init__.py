@@ -2,6 +2,9 @@
 
 
 def includeme(config):
+    from whirlwind.procedure import check
+
+    check(config.get_settings())
     config.add_route("ledger.index", "/ledger")
     config.add_route("ledger.export", "/ledger/export.xlsx")
     config.add_route("ledger.board", "/ledger/board")

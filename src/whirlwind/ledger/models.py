@@ -176,6 +176,11 @@ class RectificationItem(TimestampMixin, Base):
     deadline: Mapped[dt.date] = mapped_column(Date, index=True)
     original_deadline: Mapped[dt.date | None] = mapped_column(Date)
     extension_count: Mapped[int] = mapped_column(Integer, default=0)
+    # 豁免: the accepting level of a target explained why this open item does not block
+    # the target's acceptance (targets.services.waive_plan_item).
+    waiver_reason: Mapped[str] = mapped_column(Text, default="")
+    waived_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    waived_on: Mapped[dt.date | None] = mapped_column(Date)
     package_id: Mapped[int | None] = mapped_column(
         ForeignKey("responsibility_package.id"), index=True
     )

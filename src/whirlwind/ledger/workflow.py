@@ -15,6 +15,12 @@ Rights per transition:
 - return: ``ledger:review`` at the stage under review or a higher stage of the chain;
 - reopen: ``ledger:review`` in jurisdiction (the re-checking level).
 
+Separation of duties (职责分离): the user who applied to clear an item (申请销号) signs none
+of its stages, and nobody signs two stages of the same application. When the applicant is
+the only reviewer of the unit whose stage is due (a single-inspector street, say), that stage
+is signed by a reviewer of the level above, and the review row says so; nothing is skipped.
+A resubmission after 退回 needs a progress note written after the return.
+
 Every transition compares the version the user saw (optimistic locking: a stale form is
 refused with 409 and changes nothing), writes an ``ItemReview`` row and names the change-log
 entry.
@@ -73,9 +79,13 @@ def review_stages(item: RectificationItem) -> list[str]:
     """The levels that must sign off, bottom up: street and district always (for units
     below them), city only when the package names a city member (or the item is the
     city's own)."""
+    from whirlwind.procedure import city_stage
+
     rank = ORG_LEVEL_RANK[OrgLevel(item.org.level)]
     stages = [lvl for lvl in ("street", "district") if rank >= LEVEL_RANK[lvl]]
-    if rank == 1 or (item.package is not None and item.package.top_level == "city"):
+    mode = city_stage()
+    by_package = item.package is not None and item.package.top_level == "city"
+    if rank == 1 or mode == "always" or (mode == "package" and by_package):
         stages.append("city")
     return stages
 
@@ -91,6 +101,70 @@ def awaiting_level(item: RectificationItem) -> str | None:
         if stage not in done:
             return stage
     return None
+
+
+def _latest_review(session, item: RectificationItem, decision: str) -> ItemReview | None:
+    return session.scalar(
+        select(ItemReview)
+        .where(ItemReview.item_id == item.id, ItemReview.decision == decision)
+        .order_by(ItemReview.id.desc())
+        .limit(1)
+    )
+
+
+def _round_signers(session, item: RectificationItem, since_id: int) -> set[int]:
+    """Users who signed a stage of the application that started with review ``since_id``."""
+    return set(
+        session.scalars(
+            select(ItemReview.reviewer_id).where(
+                ItemReview.item_id == item.id,
+                ItemReview.id > since_id,
+                ItemReview.decision.in_(("approve", "clear")),
+            )
+        )
+    )
+
+
+def stage_unit_id(item: RectificationItem, stage: str) -> int | None:
+    """The unit whose reviewers sign ``stage`` for this item."""
+    org = item.org
+    if stage == "street":
+        return org.street_id
+    if stage == "district":
+        return org.district_id
+    if stage == "city":
+        return org.id if org.level == "city" else None
+    return None
+
+
+def _other_reviewers(session, unit_id: int | None, exclude_user_id: int | None) -> int:
+    """Active users of ``unit_id`` holding ``ledger:review``, other than the applicant."""
+    from whirlwind.accounts.models import User
+
+    if unit_id is None:
+        return 1  # the city stage: any city reviewer; no stand-in from above exists
+    users = session.scalars(
+        select(User).where(
+            User.org_id == unit_id, User.active.is_(True), User.id != exclude_user_id
+        )
+    )
+    return sum(1 for u in users if str(Permission.LEDGER_REVIEW) in u.permissions)
+
+
+def stand_in_allowed(session, identity, item: RectificationItem, stage: str) -> bool:
+    """A reviewer of the level directly above ``stage`` may sign it when the applicant is
+    the only reviewer of the stage's unit (single-inspector unit)."""
+    submit = _latest_review(session, item, "submit")
+    if submit is None or submit.reviewer_id is None:
+        return False
+    unit_id = stage_unit_id(item, stage)
+    applicant_unit = submit.reviewer.org_id if submit.reviewer else None
+    if unit_id is None or applicant_unit != unit_id:
+        return False
+    if _other_reviewers(session, unit_id, submit.reviewer_id):
+        return False
+    above = LEVEL_ORDER[LEVEL_ORDER.index(stage) + 1] if stage != "city" else None
+    return above is not None and identity.level == above
 
 
 def has_evidence(session, item: RectificationItem) -> bool:
@@ -133,6 +207,23 @@ def check(session, identity, item: RectificationItem, action: str) -> Decision:
             return Decision(False, f"当前状态为“{status.label}”，不能申请销号。")
         if not has_evidence(session, item):
             return Decision(False, "申请销号前，请至少填报一条附有佐证材料的整改进展。")
+        if status == ItemStatus.RETURNED:
+            returned = _latest_review(session, item, "return")
+            if returned is not None:
+                newer = session.scalar(
+                    select(
+                        exists().where(
+                            ProgressNote.item_id == item.id,
+                            ProgressNote.created_at > returned.created_at,
+                        )
+                    )
+                )
+                if not newer:
+                    return Decision(
+                        False,
+                        "事项已被退回：重新申请销号前，须填报一条退回之后的整改进展"
+                        "（说明针对退回原因的整改情况）。",
+                    )
         return Decision(True)
     if not identity.can(Permission.LEDGER_REVIEW):
         return Decision(False, "您没有审核销号的权限。")
@@ -141,12 +232,20 @@ def check(session, identity, item: RectificationItem, action: str) -> Decision:
         stage = awaiting_level(item)
         if stage is None:
             return Decision(False, f"当前状态为“{status.label}”，没有待审核的环节。")
-        if level != stage:
+        if level != stage and not stand_in_allowed(session, identity, item, stage):
             return Decision(
                 False,
                 f"当前待{_level_label(stage)}审核，{_level_label(level) or '您所在单位'}"
                 "用户不能审核这一环节（不能越级或代替其他层级审核）。",
             )
+        submit = _latest_review(session, item, "submit")
+        if submit is not None and submit.reviewer_id == identity.user.id:
+            return Decision(
+                False,
+                "职责分离：申请销号的人员不能审核该事项的任何环节，须由其他审核人员审核。",
+            )
+        if submit is not None and identity.user.id in _round_signers(session, item, submit.id):
+            return Decision(False, "职责分离：您已审核过本次申请的一个环节，不能再审核另一个环节。")
         return Decision(True)
     if action == "return":
         stage = awaiting_level(item)
@@ -197,6 +296,12 @@ def transition(
         item.submitted_at = now
     elif action == "approve":
         stage = awaiting_level(item)
+        if level != stage:
+            # Single-inspector unit: the level above signs this stage, on the record.
+            reason = (
+                f"{_level_label(stage)}唯一审核人员即申请人，由{_level_label(level)}代为审核"
+                + (f"：{reason}" if reason else "")
+            )
         level = stage
         stages = review_stages(item)
         if stage == stages[-1]:

@@ -17,5 +17,6 @@ def includeme(config):
     config.add_route("targets.package", "/targets/{id:\\d+}/package")
     config.add_route("targets.plan", "/targets/{id:\\d+}/plan")
     config.add_route("targets.acceptance", "/targets/{id:\\d+}/acceptance")
+    config.add_route("targets.waiver", "/targets/{id:\\d+}/items/{item_id:\\d+}/waiver")
     config.add_route("targets.recheck", "/targets/{id:\\d+}/recheck")
     config.add_route("targets.action", "/targets/{id:\\d+}/{action:start|request|clear|remove}")

@@ -59,6 +59,12 @@ class Walker:
             "420116002": _ident(u["caidian_inspector"]),
             "420102001": _ident(u["dazhi_inspector"]),
         }
+        # Who applies to clear items of each street (its organization office).
+        self.applicants = {
+            "420116001": _ident(u["qijiawan_org"]),
+            "420116002": _ident(u["caidian_org"]),
+            "420102001": _ident(u["dazhi_org"]),
+        }
         self.districts = {
             "420116": _ident(u["huangpi_inspector"]),
             "420102": _ident(u["jiangan_inspector"]),
@@ -71,11 +77,14 @@ class Walker:
     def street_of(self, item):
         return self.streets.get(item.org.code[:9], self.city)
 
+    def applicant_of(self, item):
+        return self.applicants.get(item.org.code[:9], self.city)
+
     def district_of(self, item):
         return self.districts.get(item.org.code[:6], self.city)
 
     def evidence(self, item, text):
-        actor = self.as_actor(self.street_of(item))
+        actor = self.as_actor(self.applicant_of(item))
         note = add_note(self.session, actor, item, text)
         store(
             self.session,
@@ -100,7 +109,7 @@ class Walker:
         self.evidence(item, "已召开专题会议部署整改，附会议照片。")
         if state == "in_progress":
             return
-        self.go(item, "submit", self.street_of(item))
+        self.go(item, "submit", self.applicant_of(item))
         if state == "submitted":
             return
         if state == "returned":

@@ -56,6 +56,12 @@ class Campaign(TimestampMixin, Base):
         Numeric(5, 2), default=decimal.Decimal("50")
     )
     acceptance_level: Mapped[str] = mapped_column(String(16), default="district")
+    # 倒排 share for communities (None: the same as ``ratio``, which is the villages').
+    ratio_community: Mapped[decimal.Decimal | None] = mapped_column(Numeric(5, 4))
+    # An acceptance below this satisfaction rate fails (0: no such rule).
+    min_satisfied: Mapped[decimal.Decimal] = mapped_column(
+        Numeric(5, 2), default=decimal.Decimal("0")
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -206,6 +206,12 @@ class RecheckForm(forms.CSRFSchema, RecheckSchema):
     version = _version()
 
 
+class WaiverSchema(forms.CSRFSchema):
+    """豁免 of a plan item by the accepting level (form and API)."""
+
+    reason = forms.text("豁免理由", max_length=2000)
+
+
 class ActionSchema(forms.CSRFSchema):
     version = colander.SchemaNode(colander.Int(), missing_msg="缺少版本号，请刷新页面后重试。")
     reason = forms.text("原因", max_length=2000, missing="")

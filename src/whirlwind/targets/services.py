@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -55,6 +56,14 @@ def rules(settings) -> dict:
             str(as_int(settings, "whirlwind.targets.max_dissatisfied_percent", 50))
         ),
         "acceptance_level": settings.get("whirlwind.targets.acceptance_level") or "district",
+        "ratio_community": (
+            decimal.Decimal(str(settings["whirlwind.targets.ratio_community"]))
+            if settings.get("whirlwind.targets.ratio_community")
+            else None
+        ),
+        "min_satisfied": decimal.Decimal(
+            str(as_int(settings, "whirlwind.targets.min_satisfied_percent", 0))
+        ),
     }
 
 
@@ -143,6 +152,8 @@ def create_campaign(
         title=title.strip() or f"{year}年软弱涣散基层党组织整顿",
         selection_mode=selection_mode,
         ratio=ratio,
+        ratio_community=defaults["ratio_community"] if selection_mode == "ranked" else None,
+        min_satisfied=defaults["min_satisfied"],
         per_district=per_district,
         star_below=star_below,
         assessment_year=assessment_year or year - 1,
@@ -365,14 +376,17 @@ def ranking(
     buckets: dict[int | None, list[RankRow]] = {}
     for org, assessment in rows:
         key = org.district_id if per_district else None
+        if campaign.ratio_community is not None:
+            # Per-level shares (villages, communities): each kind ranked on its own.
+            key = (key, org.level)
         buckets.setdefault(key, []).append(RankRow(org, assessment, target=targets.get(org.id)))
     groups = []
     unscored = 0
-    for key, items in buckets.items():
+    for items in buckets.values():
         scored = [r for r in items if r.assessment is not None]
         unscored += len(items) - len(scored)
         scored.sort(key=lambda r: (r.assessment.score, r.org.code))
-        quota = _quota(campaign, len(scored))
+        quota = _quota(campaign, len(scored), items[0].org.level)
         for i, r in enumerate(scored, start=1):
             r.position = i
             if campaign.selection_mode == "ranked":
@@ -384,17 +398,20 @@ def ranking(
                     and r.assessment.star_level < campaign.star_below
                 )
         rest = sorted((r for r in items if r.assessment is None), key=lambda r: r.org.code)
-        district = items[0].org.district if key is not None else None
+        district = items[0].org.district if per_district else None
         groups.append((district, scored + rest, quota))
-    groups.sort(key=lambda g: g[0].code if g[0] else "")
+    groups.sort(key=lambda g: (g[0].code if g[0] else "", g[1][0].org.level if g[1] else ""))
     return Ranking(groups, unscored)
 
 
-def _quota(campaign: Campaign, count: int) -> int:
-    if campaign.selection_mode != "ranked" or not campaign.ratio or count == 0:
+def _quota(campaign: Campaign, count: int, level: str = "village") -> int:
+    ratio = campaign.ratio
+    if level == "community" and campaign.ratio_community is not None:
+        ratio = campaign.ratio_community
+    if campaign.selection_mode != "ranked" or not ratio or count == 0:
         return 0
     # ceil with an exact Decimal product: 0.10 × 30 is 3, never 4.
-    return math.ceil(decimal.Decimal(campaign.ratio) * count)
+    return math.ceil(decimal.Decimal(ratio) * count)
 
 
 # --- Targets ---------------------------------------------------------------------------
@@ -570,20 +587,24 @@ def identify_target(
         raise ValidationFailed(
             "请填写区（县）委常委会审定日期。", fields={"committee_approval_date": "必填"}
         )
-    chain = [
-        d
-        for d in (
-            self_check_date,
-            upper_review_date,
-            org_dept_analysis_date,
-            committee_approval_date,
+    names = ("支部自查", "上级党委审核", "组织部门分析研判", "常委会审定")
+    dated = [
+        (n, d)
+        for n, d in zip(
+            names,
+            (self_check_date, upper_review_date, org_dept_analysis_date, committee_approval_date),
+            strict=True,
         )
         if d
     ]
-    if chain != sorted(chain):
-        raise ValidationFailed(
-            "认定程序的日期须依次为：支部自查、上级党委审核、组织部门分析研判、常委会审定。"
-        )
+    for (n1, d1), (n2, d2) in itertools.pairwise(dated):
+        if d2 < d1:
+            raise ValidationFailed(
+                f"认定程序的日期须依次为：支部自查、上级党委审核、组织部门分析研判、常委会审定；"
+                f"{n2}日期（{d2:%Y-%m-%d}）早于{n1}日期（{d1:%Y-%m-%d}）。"
+            )
+    for n, d in dated:
+        _check_event_date(d, f"{n}日期", today=_today())
     target.self_check_date = self_check_date
     target.upper_review_date = upper_review_date
     target.org_dept_analysis_date = org_dept_analysis_date
@@ -624,10 +645,17 @@ def set_package(
                 raise ValidationFailed(f"用户名 {username} 不存在。", fields={"username": "不存在"})
             m["user_id"] = user.id
         clean.append(m)
+    from whirlwind.ledger.models import PACKAGE_LEVELS
+    from whirlwind.procedure import target_package_levels
+
     levels = {m["level"] for m in clean}
-    if not {"district", "street", "village"} <= levels:
+    needed = target_package_levels()
+    missing = [lv for lv in needed if lv not in levels]
+    if missing:
         raise ValidationFailed(
-            "包保责任须包括区级、街道包保领导和一线责任人（第一书记/驻村工作队）。"
+            "包保责任须包括以下层级的责任人："
+            + "、".join(PACKAGE_LEVELS[lv] for lv in needed)
+            + f"（缺少{'、'.join(PACKAGE_LEVELS[lv] for lv in missing)}）。"
         )
     if target.package is None:
         package = create_package(
@@ -774,18 +802,36 @@ def record_acceptance(
         raise ValidationFailed("满意率与不满意率须在 0 到 100 之间，且两者之和不超过 100。")
     if not (inspectors or "").strip():
         raise ValidationFailed("请填写验收人员。", fields={"inspectors": "必填"})
+    level = identity.level
+    _check_not_own_package(target, identity, level)
+    _check_event_date(date, "验收日期", today=_today())
+    if target.committee_approval_date and date < target.committee_approval_date:
+        raise ValidationFailed(
+            f"验收日期（{date:%Y-%m-%d}）不能早于常委会审定（认定）日期"
+            f"（{target.committee_approval_date:%Y-%m-%d}）。",
+            fields={"date": "早于认定日期"},
+        )
     if deferred:
         result = "deferred"
-    elif score >= campaign.pass_score and dissatisfied_pct <= campaign.max_dissatisfied:
+    elif (
+        score >= campaign.pass_score
+        and dissatisfied_pct <= campaign.max_dissatisfied
+        and satisfied_pct >= (campaign.min_satisfied or 0)
+    ):
         result = "pass"
     else:
         result = "fail"
+    blocking = [i for i in target_items(session, target.id) if _blocks(i)]
+    if result == "pass" and blocking:
+        raise InvalidTransition(
+            f"尚有 {len(blocking)} 项整改事项既未销号也未经验收层级说明理由予以豁免"
+            f"（{'、'.join(i.number for i in blocking)}），验收不能通过。"
+        )
     if result == "fail":
         if new_deadline is None or new_deadline <= date:
             raise ValidationFailed(
                 "验收不通过：请填写晚于验收日期的重新整顿期限。", fields={"new_deadline": "必填"}
             )
-    level = identity.level
     row = AcceptanceInspection(
         target=target,
         org_id=target.org_id,
@@ -813,22 +859,130 @@ def record_acceptance(
     return row
 
 
+def _today() -> dt.date:
+    try:
+        from whirlwind.clock import today
+    except ImportError:  # pragma: no cover - before the shared clock existed
+        return dt.date.today()
+    return today()
+
+
+def _check_event_date(value, what: str, *, today: dt.date) -> None:
+    """The date of something that happened is not after today."""
+    if value is not None and value > today:
+        raise ValidationFailed(
+            f"{what}（{value:%Y-%m-%d}）是已发生事项的日期，不能晚于今天（{today:%Y-%m-%d}）。",
+            fields={"date": "日期在未来"},
+        )
+
+
+def _check_not_own_package(target: RectificationTarget, identity, level: str) -> None:
+    """职责分离: the target's package member of a level does not accept it at that level."""
+    package = target.package
+    if package is None or identity is None:
+        return
+    for m in package.members:
+        if m.user_id == identity.user.id and m.level == level:
+            raise InvalidTransition(
+                f"职责分离：您是该整顿对象的{m.level_label}包保责任人，不能组织或录入"
+                f"{m.level_label}验收，须由本级其他人员验收。"
+            )
+
+
+def _blocks(item: RectificationItem) -> bool:
+    """A plan item blocks acceptance while neither cleared nor waived (豁免)."""
+    return item.status != ItemStatus.CLEARED and not (item.waiver_reason or "").strip()
+
+
+def waive_plan_item(
+    session, identity, target: RectificationTarget, item: RectificationItem, *, reason: str
+) -> RectificationItem:
+    """豁免: the accepting level explains why an open plan item does not block acceptance
+    (e.g. a measure overtaken by events). Recorded with who and when; never silent."""
+    require(identity, Permission.TARGETS_ACCEPT, target.org_id, message="您没有组织验收的权限。")
+    if item.source_type != ItemSource.TARGET or item.source_id != target.id:
+        raise NotFound("记录不存在或不在您的管辖范围内。")
+    if identity.level != target.campaign.acceptance_level:
+        raise InvalidTransition(
+            f"只有验收层级（{target.campaign.acceptance_level_label}）可以豁免整改事项。"
+        )
+    if item.status == ItemStatus.CLEARED:
+        raise InvalidTransition("该整改事项已销号，无需豁免。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("请填写豁免理由。", fields={"reason": "必填"})
+    item.waiver_reason = reason[:2000]
+    item.waived_by_id = identity.user.id
+    item.waived_on = _today()
+    changelog.set_action(item, "验收层级豁免")
+    session.flush()
+    return item
+
+
+def reopened_at(session, target: RectificationTarget):
+    """The latest re-opening of the target as (local date, moment recorded): a 回头看
+    rebound, or one of its items reopened by a re-check. None when never reopened."""
+    from whirlwind.ledger.models import ItemReview
+    from whirlwind.web.rendering import SHANGHAI
+
+    found = [(r.date, r.created_at) for r in target.rechecks if r.result == "rebound"]
+    stamps = session.scalars(
+        select(ItemReview.created_at)
+        .join(RectificationItem, RectificationItem.id == ItemReview.item_id)
+        .where(
+            RectificationItem.source_type == ItemSource.TARGET,
+            RectificationItem.source_id == target.id,
+            ItemReview.decision == "reopen",
+        )
+    )
+    found += [(s.astimezone(SHANGHAI).date(), s) for s in stamps if s is not None]
+    return max(found, key=lambda x: x[1]) if found else None
+
+
+def reopened_on(session, target: RectificationTarget) -> dt.date | None:
+    found = reopened_at(session, target)
+    return found[0] if found else None
+
+
+def deciding_acceptance(session, target: RectificationTarget):
+    """The acceptance that counts for 整顿销号: the latest at the campaign's acceptance
+    level, provided it was recorded after the latest re-opening and is dated on or after
+    that day."""
+    level = target.campaign.acceptance_level
+    rows = [a for a in target.acceptances if a.level == level]
+    if not rows:
+        return None
+    latest = max(rows, key=lambda a: (a.date, a.id))
+    since = reopened_at(session, target)
+    if since is not None and (latest.date < since[0] or latest.created_at <= since[1]):
+        return None
+    return latest
+
+
 def clearing_gaps(
     session, target: RectificationTarget, items: list[RectificationItem] | None = None
 ) -> dict:
-    """What is still missing before 整顿销号: open items and a passing acceptance at the
-    campaign's acceptance level."""
+    """What is still missing before 整顿销号: items neither cleared nor waived, and a
+    passing acceptance at the campaign's acceptance level that is the latest there and
+    dated after the latest re-opening (回头看)."""
     items = target_items(session, target.id) if items is None else items
-    open_items = [i for i in items if i.status != ItemStatus.CLEARED]
-    level = target.campaign.acceptance_level
-    passed = any(a.result == "pass" and a.level == level for a in target.acceptances)
+    open_items = [i for i in items if _blocks(i)]
+    deciding = deciding_acceptance(session, target)
+    passed = deciding is not None and deciding.result == "pass"
     messages = []
     if not items:
         messages.append("尚未制定整改事项（整顿方案）。")
     if open_items:
         messages.append(f"尚有 {len(open_items)} 项整改事项未销号。")
     if not passed:
-        messages.append(f"尚无{target.campaign.acceptance_level_label}验收通过记录。")
+        label = target.campaign.acceptance_level_label
+        since = reopened_on(session, target)
+        if deciding is not None:
+            messages.append(f"最近一次{label}验收结论为“{deciding.result_label}”，须重新验收通过。")
+        elif since is not None:
+            messages.append(f"{since:%Y-%m-%d} 重新整顿之后尚无{label}验收通过记录。")
+        else:
+            messages.append(f"尚无{label}验收通过记录。")
     return {
         "open_items": open_items,
         "acceptance_passed": passed,
@@ -843,8 +997,10 @@ def clear_target(
     """整顿销号: only when every item is cleared and the acceptance passed at the required level."""
     require(identity, Permission.TARGETS_ACCEPT, target.org_id, message="您没有整顿销号的权限。")
     check_version(target, version)
-    if target.status not in (TargetStatus.ACCEPTED, TargetStatus.ACCEPTANCE_REQUESTED):
-        raise InvalidTransition(f"对象处于“{target.status_label}”状态，不能整顿销号。")
+    if target.status != TargetStatus.ACCEPTED:
+        raise InvalidTransition(
+            f"对象处于“{target.status_label}”状态，不能整顿销号（须验收通过）。"
+        )
     gaps = clearing_gaps(session, target)
     if not gaps["ready"]:
         raise InvalidTransition("不能整顿销号：" + "".join(gaps["messages"]))
@@ -875,6 +1031,12 @@ def record_recheck(
         raise ValidationFailed("请选择回头看结论。", fields={"result": "必填"})
     if not (findings or "").strip():
         raise ValidationFailed("请填写回头看情况。", fields={"findings": "必填"})
+    _check_event_date(date, "回头看日期", today=_today())
+    if target.cleared_date and date and date < target.cleared_date:
+        raise ValidationFailed(
+            f"回头看日期（{date:%Y-%m-%d}）不能早于整顿销号日期（{target.cleared_date:%Y-%m-%d}）。",
+            fields={"date": "早于销号日期"},
+        )
     if result == "rebound" and (new_deadline is None or new_deadline <= date):
         raise ValidationFailed(
             "出现反弹：请填写晚于回头看日期的重新整顿期限。", fields={"new_deadline": "必填"}

@@ -443,11 +443,7 @@ def detail(request):
     if can_edit and status in (TargetStatus.RECTIFYING, TargetStatus.RERECTIFY):
         buttons.append(("request", "申请验收"))
     gaps = ts.clearing_gaps(session, target, items)
-    if (
-        can_accept
-        and status in (TargetStatus.ACCEPTED, TargetStatus.ACCEPTANCE_REQUESTED)
-        and gaps["ready"]
-    ):
+    if can_accept and status == TargetStatus.ACCEPTED and gaps["ready"]:
         buttons.append(("clear", "整顿销号"))
     return {
         "target": target,
@@ -465,8 +461,28 @@ def detail(request):
         and status not in (TargetStatus.PROPOSED, TargetStatus.CLEARED, TargetStatus.REMOVED),
         "can_accept": can_accept and status == TargetStatus.ACCEPTANCE_REQUESTED,
         "can_recheck": can_accept and status == TargetStatus.CLEARED,
+        "can_waive": can_accept
+        and identity.level == target.campaign.acceptance_level
+        and status not in (TargetStatus.CLEARED, TargetStatus.REMOVED),
         "entries": history(session, "target", target.id),
     }
+
+
+@view_config(
+    route_name="targets.waiver", request_method="POST", permission=Permission.TARGETS_ACCEPT
+)
+def waiver(request):
+    """豁免 one open plan item (the accepting level, with a reason)."""
+    from whirlwind.ledger.models import RectificationItem
+
+    target = _target(request)
+    item = get_visible(
+        request.dbsession, request.identity, RectificationItem, request.matchdict["item_id"]
+    )
+    data = parse(schemas.WaiverSchema(), request)
+    ts.waive_plan_item(request.dbsession, request.identity, target, item, reason=data["reason"])
+    request.session.flash(f"已豁免整改事项 {item.number}。", "success")
+    return HTTPFound(request.route_url("targets.detail", id=target.id, _anchor="items"))
 
 
 ACTIONS = {
