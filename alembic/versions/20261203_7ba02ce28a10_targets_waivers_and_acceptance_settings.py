@@ -1,7 +1,7 @@
 """targets: plan-item waivers (豁免), community 倒排 share, minimum satisfaction of acceptance
 
 Revision ID: 7ba02ce28a10
-Revises: c49e36c4c61f
+Revises: c24e8f3a5b21
 Create Date: 2026-12-03 08:35:42.560017
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '7ba02ce28a10'
-down_revision = 'c49e36c4c61f'
+down_revision = 'c24e8f3a5b21'
 branch_labels = None
 depends_on = None
 
