@@ -96,6 +96,7 @@ def prepare(db_url: str, var_dir: str, clients: int) -> dict:
 
     from whirlwind import demo
     from whirlwind.accounts.models import User
+    from whirlwind.accounts.services import create_user
     from whirlwind.attachments.models import Attachment
     from whirlwind.ledger import workflow
     from whirlwind.ledger.models import ProgressNote
@@ -122,7 +123,14 @@ def prepare(db_url: str, var_dir: str, clients: int) -> dict:
         plan = []
         for i in range(clients):
             username, street = streets[i % len(streets)]
-            user = users[username]
+            # The items are applied for (申请销号) by a colleague of the street: the client
+            # reviews them (职责分离: an applicant signs no stage of his own item).
+            user = create_user(
+                s, username=f"load_applicant_{i}", display_name=f"压力测试申请人{i}",
+                org=users[username].org, role_codes=["street_inspector"],
+                password=demo.DEMO_PASSWORD + "-load",
+            )  # fmt: skip
+            s.flush()
             who = Identity(user, user.permissions)
             unit = s.scalar(
                 select(Org)
@@ -296,16 +304,32 @@ class Client:
         actions = set(ACTION_RE.findall(page or ""))
         version = VERSION_RE.search(page or "")
         token = META_CSRF_RE.search(page or "")
+        if page and not actions:
+            return  # resubmitted by this client: awaiting another reviewer (职责分离)
         if not (version and token):
             self.stats.record("item:transition", 0.0, f"item {item}: no action form")
             return
         if "return" in actions:
             action, extra = "return", {"reason": "佐证材料不全，请补充"}
         elif "submit" in actions:
+            # A resubmission after 退回 needs a progress note written after the return.
+            status, _ = self.request(
+                "item:note",
+                "POST",
+                f"/ledger/items/{item}/notes",
+                {"csrf_token": token.group(1), "note": "已补充佐证材料"},
+                expect=(302,),
+            )
+            if status != 302:
+                return
+            _, page = self.request("item:page", "GET", f"/ledger/items/{item}")
+            version, token = VERSION_RE.search(page or ""), META_CSRF_RE.search(page or "")
+            if not (version and token):
+                self.stats.record("item:transition", 0.0, f"item {item}: no form after note")
+                return
             action, extra = "submit", {}
         else:
-            self.stats.record("item:transition", 0.0, f"item {item}: actions {sorted(actions)}")
-            return
+            return  # only other reviewers' actions are open
         self.request(
             f"item:{action}",
             "POST",

@@ -30,7 +30,7 @@ def test_list_filters_and_pagination(as_user, users, tree):
     rows = res.html.find(id="user-list").text
     assert "t_street" in rows and "t_committee" in rows and "t_district" not in rows
     res = app.get("/admin/users", {"size": 5})
-    assert "共 13 条" in res.text and "第 1/3 页" in res.text
+    assert "共 14 条" in res.text and "第 1/3 页" in res.text
     res = app.get("/admin/users", {"active": "0"})
     assert "没有符合条件的用户" in res.text
 

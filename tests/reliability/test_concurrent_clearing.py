@@ -32,11 +32,12 @@ def ledger_db(scratch_db_factory):
     with db.session() as s:
         tree = make_tree(s)
         users = make_users(s, tree)
-        # A second reviewer at each level of 大潭村's chain.
-        users["street2"] = create_user(
+        # Reviewers who did not apply to clear the items (t_street submits them: 职责分离):
+        # t_street2 (from make_users) and a third street reviewer, a second district one.
+        users["street3"] = create_user(
             s,
-            username="t_street2",
-            display_name="街道审核二",
+            username="t_street3",
+            display_name="街道审核三",
             org=tree["S1"],
             role_codes=["street_inspector"],
             password="secret123",
@@ -54,7 +55,7 @@ def ledger_db(scratch_db_factory):
             for n in range(ROUNDS):
                 item = submitted_item(s, tree, users, problem=f"{scenario}-{n}")
                 if scenario == "district":
-                    workflow.transition(s, ident(users["street"]), item, "approve")
+                    workflow.transition(s, ident(users["street2"]), item, "approve")
                 items[scenario].append(item)
         s.flush()
         db.ids = {
@@ -124,7 +125,7 @@ def test_two_street_reviewers_sign_at_once(ledger_db, round_):
     run_race(
         ledger_db,
         item_id,
-        [("street", "approve", with_version, ""), ("street2", "approve", with_version, "")],
+        [("street3", "approve", with_version, ""), ("street2", "approve", with_version, "")],
     )
     with ledger_db.session() as s:
         item = s.get(RectificationItem, item_id)
@@ -176,7 +177,7 @@ def test_approve_and_return_at_once(ledger_db, round_):
         ledger_db,
         item_id,
         [
-            ("street", "approve", with_version, ""),
+            ("street3", "approve", with_version, ""),
             ("street2", "return", with_version, "佐证材料不全"),
         ],
     )
